@@ -1,0 +1,1 @@
+"""The reference runtimes a model's int8 outputs are checked against (DESIGN.md: references)."""

@@ -1,0 +1,38 @@
+"""Option decorators shared by the commands, so every command spells them the same way."""
+
+from pathlib import Path
+
+import click
+
+DEFAULT_RECIPE = "fashion-mnist"
+DEFAULT_TARGET = "cortex-m4"
+
+
+def recipe_options(f):
+    f = click.option("--quick", is_flag=True, help="Smaller data and fewer epochs (the recipe's [quick] table).")(f)
+    f = click.option("--out", type=click.Path(path_type=Path), default=None,
+                     help="Run directory [default: runs/<recipe>-<target>].")(f)
+    f = click.option("--target", default=DEFAULT_TARGET, show_default=True,
+                     help="Target profile (see `edgedistill targets list`).")(f)
+    f = click.option("--recipe", default=DEFAULT_RECIPE, show_default=True,
+                     help="Built-in recipe name or a recipe .toml file.")(f)
+    f = click.option("--teacher", "teacher_path", type=click.Path(path_type=Path), default=None,
+                     help="Your teacher (.keras, .h5 or SavedModel dir) instead of the recipe's zoo teacher.")(f)
+    f = click.option("--baseline", is_flag=True,
+                     help="Also train the student without the teacher (reported as student_scratch).")(f)
+    return f
+
+
+def run_stages(until: str, recipe, target, out, quick, teacher_path, baseline):
+    """Loads recipe and target, applies the overrides, runs the pipeline up to `until`."""
+    from pipeline import config, targets
+    from pipeline.run import run
+    r = config.load_recipe(recipe, quick=quick)
+    if teacher_path is not None:
+        r = config.with_overrides(r, teacher={"path": str(teacher_path)})
+    if baseline:
+        r = config.with_overrides(r, distill={"baseline": True})
+    t = targets.load(target)
+    out = out or Path("runs") / f"{r.name}{'-quick' if quick else ''}-{t.name}"
+    click.echo(f"edgedistill: recipe {r.name}{' (quick)' if quick else ''}, target {t.name}, run dir {out}")
+    return run(r, t, out, until=until)

@@ -1,0 +1,130 @@
+"""Recipes: what to distill, into what, how long. Frozen dataclasses, loaded from TOML.
+
+A recipe is a built-in name (pipeline/recipes/NAME.toml) or a path to a TOML file of the same form.
+`--quick` applies the recipe's [quick] table on top: same code path, smaller data, fewer epochs.
+"""
+
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+from pipeline.errors import UserError
+from pipeline.paths import recipes_dir
+
+
+@dataclass(frozen=True)
+class TeacherConfig:
+    arch: str = "vgg"
+    kwargs: dict = field(default_factory=dict)
+    epochs: int = 4
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    path: str | None = None          # a user's .keras / .h5 / SavedModel instead of training
+
+
+@dataclass(frozen=True)
+class StudentConfig:
+    arch: str = "ds-cnn"
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DistillConfig:
+    epochs: int = 8
+    batch_size: int = 128
+    learning_rate: float = 4e-3
+    temperature: float = 4.0         # softens both logit sets; the KD loss is scaled by T^2
+    student_loss_weight: float = 0.1  # weight of the hard-label loss; 1 - this goes to KD
+    baseline: bool = False           # also train the student from scratch (no teacher)
+
+
+@dataclass(frozen=True)
+class QatConfig:
+    epochs: int = 2
+    batch_size: int = 128
+    learning_rate: float = 5e-4      # fine-tuning: an order of magnitude below distillation
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    dataset: str
+    seed: int = 0
+    teacher: TeacherConfig = TeacherConfig()
+    student: StudentConfig = StudentConfig()
+    distill: DistillConfig = DistillConfig()
+    qat: QatConfig = QatConfig()
+    variants: tuple[str, ...] = ("int8",)   # extra conversions: "float16", "dynamic", "float32"
+    limit: dict | None = None               # {"train": N, "test": N}: subsample (quick runs)
+    verify_samples: int | None = None       # None: the whole test split
+
+
+_SECTIONS = {"teacher": TeacherConfig, "student": StudentConfig, "distill": DistillConfig,
+             "qat": QatConfig}
+
+
+def _build(raw: dict, source: str) -> Recipe:
+    known = {f.name for f in fields(Recipe)}
+    unknown = set(raw) - known - {"quick", "description"}
+    if unknown:
+        raise UserError(f"recipe {source}: unknown key(s) {', '.join(sorted(unknown))}",
+                        f"use only: {', '.join(sorted(known))}")
+    kw = {}
+    for key, value in raw.items():
+        if key in _SECTIONS:
+            cls = _SECTIONS[key]
+            bad = set(value) - {f.name for f in fields(cls)}
+            if bad:
+                raise UserError(f"recipe {source}: unknown key(s) in [{key}]: {', '.join(sorted(bad))}",
+                                f"use only: {', '.join(f.name for f in fields(cls))}")
+            kw[key] = cls(**value)
+        elif key == "variants":
+            kw[key] = tuple(value)
+        elif key in known:
+            kw[key] = value
+    if "name" not in kw or "dataset" not in kw:
+        raise UserError(f"recipe {source} needs `name` and `dataset`", "add them at the top of the file")
+    return Recipe(**kw)
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(base.get(k, {}), v) if isinstance(v, dict) and k != "limit" else v
+    return out
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in recipes_dir().glob("*.toml"))
+
+
+def load_recipe(name_or_path: str, quick: bool = False) -> Recipe:
+    path = Path(name_or_path)
+    if not (path.suffix == ".toml" and path.is_file()):
+        if path.suffix == ".toml" or "/" in name_or_path:
+            raise UserError(f"recipe file {name_or_path} not found", "check the path")
+        path = recipes_dir() / f"{name_or_path}.toml"
+        if not path.is_file():
+            raise UserError(f"unknown recipe '{name_or_path}'",
+                            f"choose one of: {', '.join(builtin_names())}, or pass a recipe .toml file")
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise UserError(f"recipe {path} is not valid TOML ({e})", "fix the syntax") from None
+    if quick:
+        raw = _merge(raw, raw.get("quick", {}))
+    return _build(raw, str(path))
+
+
+def with_overrides(recipe: Recipe, **sections) -> Recipe:
+    """recipe with e.g. teacher={'path': 'x.keras'} or distill={'baseline': True} replaced."""
+    kw = {}
+    for key, changes in sections.items():
+        if changes:
+            kw[key] = replace(getattr(recipe, key), **changes)
+    return replace(recipe, **kw)
+
+
+def as_dict(obj) -> dict:
+    return asdict(obj)

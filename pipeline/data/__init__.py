@@ -1,0 +1,78 @@
+"""The data stage: a data set name -> seeded train/val/test splits + a representative set."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.data import catalog
+from pipeline.data.sources import LOADERS
+
+REPRESENTATIVE_SAMPLES = 200   # calibration set for conversion: TFLite's guidance is 100-500
+
+
+@dataclass(frozen=True)
+class Splits:
+    name: str
+    classes: tuple[str, ...]
+    x_train: np.ndarray   # (N, *input_shape) float32, already scaled
+    y_train: np.ndarray   # (N,) int64
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    representative: np.ndarray
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+
+def _stratified_take(y: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of n samples with class proportions kept (rounded), in a seeded random order."""
+    picks = []
+    for c in np.unique(y):
+        idx = np.flatnonzero(y == c)
+        k = max(1, round(n * len(idx) / len(y)))
+        picks.append(rng.permutation(idx)[:k])
+    return rng.permutation(np.concatenate(picks))[:n]
+
+
+def _split_off(x, y, n, rng):
+    """(rest, taken): n stratified samples split off x, y."""
+    take = _stratified_take(y, n, rng)
+    mask = np.ones(len(y), bool)
+    mask[take] = False
+    return (x[mask], y[mask]), (x[take], y[take])
+
+
+def load(name: str, seed: int = 0, limit: dict | None = None) -> Splits:
+    """`limit` ({'train': N, 'test': N}) subsamples for --quick runs; val and test stay stratified."""
+    spec = catalog.spec(name)
+    rng = np.random.default_rng(seed)
+    raw = LOADERS[spec.loader](spec)
+    if len(raw) == 2:                          # one pool: carve test then val out of it
+        x, y = raw
+        n_test = round(spec.splits["test"] * len(y)) if spec.splits["test"] < 1 else spec.splits["test"]
+        (x_tr, y_tr), (x_te, y_te) = _split_off(x, y, n_test, rng)
+    else:
+        x_tr, y_tr, x_te, y_te = raw
+    val = spec.splits["val"]
+    n_val = round(val * (len(y_tr) + len(y_te))) if val < 1 else val
+    (x_tr, y_tr), (x_va, y_va) = _split_off(x_tr, y_tr, n_val, rng)
+    if limit:
+        keep = _stratified_take(y_tr, min(limit["train"], len(y_tr)), rng)
+        x_tr, y_tr = x_tr[keep], y_tr[keep]
+        keep = _stratified_take(y_te, min(limit["test"], len(y_te)), rng)
+        x_te, y_te = x_te[keep], y_te[keep]
+        keep = _stratified_take(y_va, min(limit["test"], len(y_va)), rng)
+        x_va, y_va = x_va[keep], y_va[keep]
+    else:
+        order = rng.permutation(len(y_tr))
+        x_tr, y_tr = x_tr[order], y_tr[order]
+    s = np.float32(spec.scale)
+    rep = x_tr[rng.permutation(len(y_tr))[:REPRESENTATIVE_SAMPLES]]
+    return Splits(spec.name, spec.classes, x_tr * s, y_tr, x_va * s, y_va, x_te * s, y_te, rep * s)

@@ -1,0 +1,58 @@
+"""What the pipeline needs, what is installed, and how to install what is missing."""
+
+import importlib.metadata
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    needed_for: str
+    version: str | None      # None: missing
+    fix: str
+    required: bool = True
+
+
+def _pkg(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _tool(cmd: str, args=("--version",)) -> str | None:
+    path = shutil.which(cmd)
+    if not path:
+        return None
+    try:
+        out = subprocess.run([path, *args], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "installed (version unknown)"
+    first = (out.stdout or out.stderr).strip().splitlines()
+    return first[0][:60] if first else "installed"
+
+
+def checks() -> list[Check]:
+    from pipeline.data import catalog
+    venv = "run `make setup` (or `pip install -e .` in the project venv)"
+    out = [
+        Check("tensorflow", "training, TFLite converter", _pkg("tensorflow"), venv),
+        Check("keras", "models, keras.distillation", _pkg("keras"), venv),
+        Check("ai-edge-litert", "LiteRT reference kernels (verify)", _pkg("ai-edge-litert"), venv),
+        Check("tflite-micro", "TFLM interpreter: MCU reference, arena size", _pkg("tflite-micro"), venv),
+        Check("numpy", "everything", _pkg("numpy"), venv),
+        Check("scikit-learn", "data set 'digits'", _pkg("scikit-learn"), venv),
+        Check("click", "the CLI", _pkg("click"), venv),
+        Check("gcc", "host builds of generated C", _tool("gcc"), "apt-get install gcc", required=False),
+    ]
+    for name in catalog.names():
+        spec = catalog.spec(name)
+        if spec.debian_package:
+            root = Path(spec.options.get("dir", "/nonexistent"))
+            ok = root.is_dir() and any(root.iterdir())
+            out.append(Check(f"data: {name}", f"recipe/data set '{name}'", "installed" if ok else None,
+                             f"apt-get install {spec.debian_package} (or `make setup`)"))
+    return out

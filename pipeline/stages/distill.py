@@ -1,0 +1,52 @@
+"""Distill stage: train the student on the teacher's softened logits (keras.distillation)."""
+
+from pipeline.stages import training
+
+
+def as_logits(teacher):
+    """A teacher that ends in softmax gives probabilities p; log p are its logits up to a constant,
+    which softmax ignores, so KD at temperature T sees the same softened distribution."""
+    import keras
+    from pipeline.stages.teacher import softmax_output
+    if not softmax_output(teacher):
+        return teacher
+    out = keras.ops.log(keras.ops.clip(teacher.output, 1e-12, 1.0))
+    return keras.Model(teacher.input, out, name=f"{teacher.name}_logits")
+
+
+def distill_into(student, teacher, splits, epochs: int, batch_size: int, learning_rate: float,
+                 temperature: float, student_loss_weight: float):
+    """Fit `student` in place with loss = w * CE(y, s) + (1 - w) * T^2 * KL(softmax(t/T) || softmax(s/T)).
+    Shared by the distill stage and QAT (where the student is the fake-quantized model)."""
+    import keras
+    from keras.distillation import Distiller, LogitsDistillation
+    teacher = as_logits(teacher)
+    teacher.trainable = False
+    distiller = Distiller(teacher=teacher, student=student,
+                          distillation_losses=LogitsDistillation(temperature=temperature),
+                          student_loss_weight=student_loss_weight)
+    steps = training.steps_for(len(splits.y_train), batch_size, epochs)
+    distiller.compile(optimizer=training.optimizer(learning_rate, steps),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"])
+    distiller.fit(splits.x_train, splits.y_train, batch_size=batch_size, epochs=epochs,
+                  validation_data=(splits.x_val, splits.y_val), verbose=2)
+    return student
+
+
+def distill(teacher, student_cfg, cfg, splits, seed: int):
+    from pipeline import zoo
+    training.seed_everything(seed)
+    student = zoo.build("student", student_cfg.arch, splits.input_shape, splits.num_classes,
+                        **student_cfg.kwargs)
+    return distill_into(student, teacher, splits, cfg.epochs, cfg.batch_size, cfg.learning_rate,
+                        cfg.temperature, cfg.student_loss_weight)
+
+
+def scratch(student_cfg, cfg, splits, seed: int):
+    """The same student, same epochs and schedule, trained on hard labels only: KD's baseline."""
+    from pipeline import zoo
+    training.seed_everything(seed)
+    student = zoo.build("student", student_cfg.arch, splits.input_shape, splits.num_classes,
+                        **student_cfg.kwargs)
+    return training.fit_classifier(student, splits, cfg.epochs, cfg.batch_size, cfg.learning_rate)

@@ -1,0 +1,12 @@
+"""QAT stage: fake-quantize the distilled student and fine-tune it with the teacher's KD loss on."""
+
+from pipeline.stages import training
+from pipeline.stages.distill import distill_into
+
+
+def qat(student, teacher, cfg, distill_cfg, splits, seed: int):
+    from pipeline.qat import quantize_model
+    training.seed_everything(seed)
+    model = quantize_model(student)
+    return distill_into(model, teacher, splits, cfg.epochs, cfg.batch_size, cfg.learning_rate,
+                        distill_cfg.temperature, distill_cfg.student_loss_weight)

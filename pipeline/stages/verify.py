@@ -1,0 +1,31 @@
+"""Verify stage: int8 accuracy on both references and their sample-by-sample agreement."""
+
+import numpy as np
+
+from pipeline.runtimes import litert, tflm
+
+
+def compare(a: np.ndarray, b: np.ndarray) -> dict:
+    """Agreement of two int8 output sets (N, ...): per-sample exact equality and worst |diff| in LSB."""
+    same = np.all(a.reshape(len(a), -1) == b.reshape(len(b), -1), axis=1)
+    diff = np.abs(a.astype(np.int32) - b.astype(np.int32))
+    return {"samples": int(len(a)), "bitexact": float(same.mean()) if len(a) else 1.0,
+            "differing": int((~same).sum()), "max_abs_diff": int(diff.max()) if diff.size else 0}
+
+
+def verify(tflite: bytes, x_test: np.ndarray, y_test: np.ndarray) -> dict:
+    """Runs the test split (float inputs, quantized with the model's input scale) on TFLM and on
+    LiteRT's reference kernels; accuracy on each and how many samples' outputs differ."""
+    from pipeline.stages.convert import quantize_inputs
+    xq = quantize_inputs(tflite, x_test)
+    out_tflm = tflm.run(tflite, xq)
+    out_ref = litert.run(tflite, xq, reference=True)
+    agreement = compare(out_tflm, out_ref)
+    return {
+        "samples": int(len(y_test)),
+        "tflm_accuracy": float(np.mean(np.argmax(out_tflm, -1) == y_test)),
+        "litert_ref_accuracy": float(np.mean(np.argmax(out_ref, -1) == y_test)),
+        "references_agree": agreement["bitexact"],
+        "references_differing": agreement["differing"],
+        "references_max_abs_diff": agreement["max_abs_diff"],
+    }

@@ -12,6 +12,7 @@ either the old artifact or the new one, never a half-written file, and no manife
 for an unfinished stage.
 """
 
+import functools
 import hashlib
 import json
 import os
@@ -22,8 +23,18 @@ from pathlib import Path
 from pipeline import __version__
 
 
+@functools.cache
+def code_hash() -> str:
+    """Hash of the pipeline's own source: a changed stage implementation must not reuse old artifacts."""
+    h = hashlib.sha256(__version__.encode())
+    root = Path(__file__).resolve().parent
+    for f in sorted(root.rglob("*.py")):
+        h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def key_of(stage: str, config, *upstream: str) -> str:
-    blob = json.dumps({"stage": stage, "version": __version__, "config": config,
+    blob = json.dumps({"stage": stage, "code": code_hash(), "config": config,
                        "upstream": list(upstream)}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

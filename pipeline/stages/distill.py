@@ -23,7 +23,8 @@ def distill_into(student, teacher, splits, epochs: int, batch_size: int, learnin
     teacher = as_logits(teacher)
     teacher.trainable = False
     distiller = Distiller(teacher=teacher, student=student,
-                          distillation_losses=LogitsDistillation(temperature=temperature),
+                          distillation_losses=LogitsDistillation(temperature=temperature,
+                                                                            loss=keras.losses.KLDivergence()),
                           student_loss_weight=student_loss_weight)
     steps = training.steps_for(len(splits.y_train), batch_size, epochs)
     distiller.compile(optimizer=training.optimizer(learning_rate, steps),

@@ -3,7 +3,7 @@
 import keras
 from keras import layers
 
-from pipeline.zoo.teachers import _stages
+from pipeline.zoo.teachers import BN_MOMENTUM, _stages
 
 
 def cnn(input_shape, num_classes: int, width: int = 8):
@@ -11,7 +11,7 @@ def cnn(input_shape, num_classes: int, width: int = 8):
     x = inp = keras.Input(input_shape, name="input")
     for stage in range(_stages(input_shape, 3)):
         x = layers.Conv2D(width * 2 ** stage, 3, padding="same", use_bias=False, name=f"conv{stage}")(x)
-        x = layers.BatchNormalization(name=f"bn{stage}")(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"bn{stage}")(x)
         x = layers.ReLU(6.0, name=f"relu{stage}")(x)
         x = layers.MaxPooling2D(2, name=f"pool{stage}")(x)
     x = layers.GlobalAveragePooling2D(name="gap")(x)
@@ -31,7 +31,7 @@ def ds_cnn(input_shape, num_classes: int, alpha: float = 1.0, blocks=(64, 64, 12
 
     x = inp = keras.Input(input_shape, name="input")
     x = layers.Conv2D(w(32), 3, padding="same", use_bias=False, name="stem")(x)
-    x = layers.BatchNormalization(name="stem_bn")(x)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name="stem_bn")(x)
     x = layers.ReLU(6.0, name="stem_relu")(x)
     prev = w(32)
     size = min(input_shape[:2])
@@ -39,10 +39,10 @@ def ds_cnn(input_shape, num_classes: int, alpha: float = 1.0, blocks=(64, 64, 12
         stride = 2 if (w(ch) != prev and size > 4) else 1
         size = (size + stride - 1) // stride
         x = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, name=f"b{i}_dw")(x)
-        x = layers.BatchNormalization(name=f"b{i}_dw_bn")(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"b{i}_dw_bn")(x)
         x = layers.ReLU(6.0, name=f"b{i}_dw_relu")(x)
         x = layers.Conv2D(w(ch), 1, use_bias=False, name=f"b{i}_pw")(x)
-        x = layers.BatchNormalization(name=f"b{i}_pw_bn")(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"b{i}_pw_bn")(x)
         x = layers.ReLU(6.0, name=f"b{i}_pw_relu")(x)
         prev = w(ch)
     x = layers.GlobalAveragePooling2D(name="gap")(x)

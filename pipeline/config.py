@@ -26,6 +26,7 @@ class TeacherConfig:
 class StudentConfig:
     arch: str = "ds-cnn"
     kwargs: dict = field(default_factory=dict)
+    path: str | None = None          # a user's own (untrained) student architecture, .keras / .h5
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,15 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
     tkey = key_of("teacher", {**asdict(tcfg), "file": tsrc, "seed": recipe.seed}, dkey)
     teacher = _Lazy(_keras_loader(rd.path("teacher.keras")))
 
+    from pipeline.stages import distill as distill_stage
+    scfg, dcfg = recipe.student, recipe.distill
+    dist_cfg = {k: v for k, v in asdict(dcfg).items() if k != "baseline"}
+    ssrc = hash_path(Path(scfg.path)) if scfg.path and Path(scfg.path).exists() else None
+    scfg_key = {**asdict(scfg), "file": ssrc}
+    skey = key_of("distill", {"student": scfg_key, "distill": dist_cfg, "seed": recipe.seed}, tkey)
+    if until != "teacher" and rd.cached("distill", skey) is None:
+        distill_stage.build_student(scfg, splits)   # a bad student fails now, not after the teacher
+
     def make_teacher(tmp):
         if tcfg.path:
             model = teacher_stage.load(tcfg.path)
@@ -117,10 +126,6 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
         return p.info
 
     # distill
-    from pipeline.stages import distill as distill_stage
-    scfg, dcfg = recipe.student, recipe.distill
-    dist_cfg = {k: v for k, v in asdict(dcfg).items() if k != "baseline"}
-    skey = key_of("distill", {"student": asdict(scfg), "distill": dist_cfg, "seed": recipe.seed}, tkey)
     student = _Lazy(_keras_loader(rd.path("student.keras")))
 
     def make_student(tmp):
@@ -128,13 +133,13 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
         acc = training.accuracy(model, splits.x_test, splits.y_test)
         student._value = model
         info = {"params": int(model.count_params()), "accuracy": acc,
-                "summary": f"{scfg.arch} {scfg.kwargs or ''}: {model.count_params():,} params, "
+                "summary": f"{scfg.path or scfg.arch} {'' if scfg.path else (scfg.kwargs or '')}: {model.count_params():,} params, "
                            f"test accuracy {acc:.2%}"}
         return {"student.keras": _save(model, tmp / "student.keras")}, info
     p.stage("distill", skey, make_student)
 
     if dcfg.baseline:
-        bkey = key_of("scratch", {"student": asdict(scfg), "distill": dist_cfg, "seed": recipe.seed}, dkey)
+        bkey = key_of("scratch", {"student": scfg_key, "distill": dist_cfg, "seed": recipe.seed}, dkey)
 
         def make_scratch(tmp):
             model = distill_stage.scratch(scfg, dcfg, splits, recipe.seed)

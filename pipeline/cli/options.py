@@ -18,18 +18,22 @@ def recipe_options(f):
                      help="Built-in recipe name or a recipe .toml file.")(f)
     f = click.option("--teacher", "teacher_path", type=click.Path(path_type=Path), default=None,
                      help="Your teacher (.keras, .h5 or SavedModel dir) instead of the recipe's zoo teacher.")(f)
+    f = click.option("--student", "student_path", type=click.Path(path_type=Path), default=None,
+                     help="Your own student architecture (.keras/.h5, untrained is fine) instead of the zoo's.")(f)
     f = click.option("--baseline", is_flag=True,
                      help="Also train the student without the teacher (reported as student_scratch).")(f)
     return f
 
 
-def run_stages(until: str, recipe, target, out, quick, teacher_path, baseline):
+def run_stages(until: str, recipe, target, out, quick, teacher_path, student_path, baseline):
     """Loads recipe and target, applies the overrides, runs the pipeline up to `until`."""
     from pipeline import config, targets
     from pipeline.run import run
     r = config.load_recipe(recipe, quick=quick)
     if teacher_path is not None:
         r = config.with_overrides(r, teacher={"path": str(teacher_path)})
+    if student_path is not None:
+        r = config.with_overrides(r, student={"path": str(student_path)})
     if baseline:
         r = config.with_overrides(r, distill={"baseline": True})
     t = targets.load(target)

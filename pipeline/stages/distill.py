@@ -35,19 +35,32 @@ def distill_into(student, teacher, splits, epochs: int, batch_size: int, learnin
     return student
 
 
-def distill(teacher, student_cfg, cfg, splits, seed: int):
+def build_student(student_cfg, splits):
+    """The zoo student, or the user's student file; either way checked against the data and for
+    quantizability now, so an unsupported layer fails before any training time is spent."""
     from pipeline import zoo
+    from pipeline.qat import quantize_model
+    from pipeline.stages import modelfile
+    from pipeline.stages.teacher import check_compatible
+    if student_cfg.path:
+        student = modelfile.load(student_cfg.path, "student", savedmodel=False)
+        check_compatible(student, splits.input_shape, splits.num_classes, role="student")
+    else:
+        student = zoo.build("student", student_cfg.arch, splits.input_shape, splits.num_classes,
+                            **student_cfg.kwargs)
+    quantize_model(student)   # raises QuantizeError naming the first layer it cannot quantize
+    return student
+
+
+def distill(teacher, student_cfg, cfg, splits, seed: int):
     training.seed_everything(seed)
-    student = zoo.build("student", student_cfg.arch, splits.input_shape, splits.num_classes,
-                        **student_cfg.kwargs)
+    student = build_student(student_cfg, splits)
     return distill_into(student, teacher, splits, cfg.epochs, cfg.batch_size, cfg.learning_rate,
                         cfg.temperature, cfg.student_loss_weight)
 
 
 def scratch(student_cfg, cfg, splits, seed: int):
     """The same student, same epochs and schedule, trained on hard labels only: KD's baseline."""
-    from pipeline import zoo
     training.seed_everything(seed)
-    student = zoo.build("student", student_cfg.arch, splits.input_shape, splits.num_classes,
-                        **student_cfg.kwargs)
+    student = build_student(student_cfg, splits)
     return training.fit_classifier(student, splits, cfg.epochs, cfg.batch_size, cfg.learning_rate)

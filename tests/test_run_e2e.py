@@ -28,7 +28,8 @@ def _stage_verbs(stdout: str) -> dict:
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "digits"
-    r = edgedistill("run", "--recipe", "digits", "--quick", "--baseline", "--out", out, check=True)
+    r = edgedistill("run", "--recipe", "digits", "--quick", "--baseline", "--variant", "float16",
+                    "--variant", "dynamic", "--out", out, check=True)
     return out, r
 
 
@@ -50,6 +51,17 @@ def test_quick_run_writes_every_artifact_and_the_metrics(quick_run):
     assert m["tflm"]["arena_bytes"] > 0 and "CONV_2D" in m["tflm"]["ops"]
     assert set(m["timings_s"]) >= {"data", "teacher", "distill", "qat", "convert", "verify", "tflm"}
     assert "student int8, tflite-micro" in r.stdout          # the summary table
+
+
+def test_float16_and_dynamic_variants_run_in_litert(quick_run):
+    from pipeline import data
+    from pipeline.runtimes import litert
+    out, _ = quick_run
+    d = data.load("digits")
+    for variant in ("float16", "dynamic"):
+        model = (out / f"model_{variant}.tflite").read_bytes()
+        pred = litert.run(model, d.x_test[:100], reference=False).argmax(-1)
+        assert np.mean(pred == d.y_test[:100]) > 0.8, variant
 
 
 def test_tflm_package_compiles_and_holds_the_exact_model(quick_run, tmp_path):
@@ -77,7 +89,8 @@ def test_tflm_package_compiles_and_holds_the_exact_model(quick_run, tmp_path):
 def test_rerun_reuses_everything_and_a_config_change_redoes_only_downstream(quick_run, tmp_path):
     out, first = quick_run
     before = (out / "model_int8.tflite").read_bytes()
-    r = edgedistill("run", "--recipe", "digits", "--quick", "--baseline", "--out", out, check=True)
+    r = edgedistill("run", "--recipe", "digits", "--quick", "--baseline", "--variant", "float16",
+                    "--variant", "dynamic", "--out", out, check=True)
     verbs = _stage_verbs(r.stdout)
     assert all(v == "reused" for k, v in verbs.items() if k != "data"), verbs
     assert (out / "model_int8.tflite").read_bytes() == before
@@ -86,7 +99,8 @@ def test_rerun_reuses_everything_and_a_config_change_redoes_only_downstream(quic
     text = (REPO / "pipeline/recipes/digits.toml").read_text().replace("qat = { epochs = 2 }",
                                                                         "qat = { epochs = 1 }")
     recipe.write_text(text)
-    r = edgedistill("run", "--recipe", recipe, "--quick", "--baseline", "--out", out, check=True)
+    r = edgedistill("run", "--recipe", recipe, "--quick", "--baseline", "--variant", "float16",
+                    "--variant", "dynamic", "--out", out, check=True)
     verbs = _stage_verbs(r.stdout)
     assert verbs["teacher"] == verbs["distill"] == verbs["scratch"] == "reused", verbs
     assert verbs["qat"] == verbs["convert"] == verbs["verify"] == "made", verbs

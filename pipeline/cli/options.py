@@ -1,5 +1,6 @@
 """Option decorators shared by the commands, so every command spells them the same way."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -20,15 +21,20 @@ def recipe_options(f):
                      help="Your teacher (.keras, .h5 or SavedModel dir) instead of the recipe's zoo teacher.")(f)
     f = click.option("--student", "student_path", type=click.Path(path_type=Path), default=None,
                      help="Your own student architecture (.keras/.h5, untrained is fine) instead of the zoo's.")(f)
+    f = click.option("--variant", "variants", multiple=True,
+                     type=click.Choice(["float16", "dynamic", "float32"]),
+                     help="Also convert to this variant (repeatable); int8 is always made.")(f)
     f = click.option("--baseline", is_flag=True,
                      help="Also train the student without the teacher (reported as student_scratch).")(f)
     return f
 
 
-def run_stages(until: str, recipe, target, out, quick, teacher_path, student_path, baseline):
+def run_stages(until: str, recipe, target, out, quick, teacher_path, student_path, variants, baseline):
     """Loads recipe and target, applies the overrides, runs the pipeline up to `until`."""
     from pipeline import config, targets
+    from pipeline.cli.quiet import import_tensorflow
     from pipeline.run import run
+    import_tensorflow()
     r = config.load_recipe(recipe, quick=quick)
     if teacher_path is not None:
         r = config.with_overrides(r, teacher={"path": str(teacher_path)})
@@ -36,6 +42,8 @@ def run_stages(until: str, recipe, target, out, quick, teacher_path, student_pat
         r = config.with_overrides(r, student={"path": str(student_path)})
     if baseline:
         r = config.with_overrides(r, distill={"baseline": True})
+    if variants:
+        r = replace(r, variants=tuple(dict.fromkeys(r.variants + variants)))
     t = targets.load(target)
     out = out or Path("runs") / f"{r.name}{'-quick' if quick else ''}-{t.name}"
     click.echo(f"edgedistill: recipe {r.name}{' (quick)' if quick else ''}, target {t.name}, run dir {out}")

@@ -15,12 +15,15 @@ def _stages(input_shape, max_stages: int) -> int:
     return max(1, min(max_stages, int(math.log2(min(input_shape[:2])))))
 
 
-def vgg(input_shape, num_classes: int, width: int = 32, dense: int = 256, dropout: float = 0.3):
-    """VGG-style: stages of two 3x3 conv+BN+ReLU then 2x2 max-pool; width doubles per stage."""
+def vgg(input_shape, num_classes: int, width: int = 32, dense: int = 256, dropout: float = 0.3,
+        convs: int = 2):
+    """VGG-style: stages of `convs` 3x3 conv+BN+ReLU then 2x2 max-pool; width doubles per stage.
+    Most parameters sit in the dense head, most compute in the convs: `convs=1` halves the
+    compute, which matters because distillation runs the teacher on every training batch."""
     x = inp = keras.Input(input_shape, name="input")
     for stage in range(_stages(input_shape, 3)):
         ch = width * 2 ** stage
-        for i in range(2):
+        for i in range(convs):
             x = layers.Conv2D(ch, 3, padding="same", use_bias=False, name=f"s{stage}_conv{i}")(x)
             x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"s{stage}_bn{i}")(x)
             x = layers.ReLU(name=f"s{stage}_relu{i}")(x)

@@ -1,0 +1,42 @@
+"""`edgedistill compile MODEL.tflite --target NAME --out DIR`: int8 .tflite -> C sources with a
+static memory plan; for the host target also a native executable."""
+
+import click
+
+
+@click.command("compile")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--target", required=True, help="target profile name (see `edgedistill targets list`)")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="directory for model.c/model.h, the kernels and (host) the executable")
+def command(model, target, out_dir):
+    """Compile an int8 .tflite ahead of time into plain C (bit-exact with TFLite-Micro)."""
+    import shutil
+    from pathlib import Path
+
+    from pipeline import targets
+    from pipeline.compiler.host import build_host, compile_model, kernel_dir
+    from pipeline.errors import UserError
+
+    path = Path(model)
+    if not path.is_file():
+        raise UserError(f"model file '{model}' not found", "pass the path of a .tflite file")
+    profile = targets.load(target)
+    src = compile_model(path.read_bytes(), profile)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "memory_plan.txt").write_text(src.plan_text + "\n")
+    if profile.kind == "host":
+        exe = build_host(src, out)
+        built = f", executable {exe}"
+    else:   # MCU/Linux firmware is linked by the emulator/bench stages; hand them the sources
+        for fname, text in src.files.items():
+            (out / fname).write_text(text)
+        kdir = out / "kernels"
+        kdir.mkdir(exist_ok=True)
+        for f in sorted(kernel_dir().iterdir()):
+            if f.suffix in (".c", ".h"):
+                shutil.copyfile(f, kdir / f.name)
+        built = ""
+    click.echo(f"compiled {path.name} for {profile.name}: {len(src.ops)} ops, arena "
+               f"{src.arena_bytes} B, weights {src.weights_bytes} B -> {out}{built}")

@@ -1,0 +1,207 @@
+"""Host target: compile, build with gcc, run natively, verify against the tflite-micro interpreter.
+
+    compile_model(tflite, target) -> Sources          (pure: bytes in, texts out)
+    build_host([sources...], out_dir) -> executable   (one binary can hold many models)
+    run_host(exe, inputs, model=0) -> outputs         (N samples through a file, one process)
+    verify_host(tflite, inputs, samples) -> {...}     (the JSON of `edgedistill verify --json`)
+"""
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.errors import UserError
+
+
+@dataclass(frozen=True)
+class Sources:
+    files: dict                  # file name -> text: {prefix}model.c, {prefix}model.h
+    prefix: str
+    arena_bytes: int
+    weights_bytes: int           # const arrays: weights, bias, per-channel parameters
+    plan_text: str
+    io_dtype: str                # "int8" | "float32"
+    input_shapes: tuple
+    output_shapes: tuple
+    ops: tuple                   # op kinds, in call order
+
+    @property
+    def input_elements(self) -> int:
+        return sum(int(np.prod(s)) for s in self.input_shapes)
+
+    @property
+    def output_elements(self) -> int:
+        return sum(int(np.prod(s)) for s in self.output_shapes)
+
+
+def kernel_dir(variant: str = "reference") -> Path:
+    from pipeline.paths import data_dir
+    return data_dir("targets") / "kernels" / variant
+
+
+def compile_model(tflite: bytes, target=None, prefix: str = "") -> Sources:
+    """Stage function: .tflite bytes (+ target profile) -> generated C sources."""
+    from pipeline.compiler.emit import Emitter
+    from pipeline.compiler.lower import lower
+    from pipeline.compiler.planner import plan
+    from pipeline.compiler.reader import read
+    program = lower(read(bytes(tflite)))
+    p = plan(program)
+    em = Emitter(program, p, prefix=prefix, source=bytes(tflite))
+    files = {f"{prefix}model.h": em.header(), f"{prefix}model.c": em.source()}
+    g = program.graph
+    return Sources(files, prefix, p.arena_bytes, em.weights_bytes, p.format(), program.io_dtype,
+                   tuple(g.tensors[t].shape for t in program.inputs),
+                   tuple(g.tensors[t].shape for t in program.outputs),
+                   tuple(c.kind for c in program.calls))
+
+
+def _harness(models: list[Sources]) -> str:
+    inc = "\n".join(f'#include "{s.prefix}model.h"' for s in models)
+    wrappers, table = [], []
+    for i, s in enumerate(models):
+        ct = "int8_t" if s.io_dtype == "int8" else "float"
+        wrappers.append(f"static int call{i}(const void *in, void *out) "
+                        f"{{ return {s.prefix}model_invoke((const {ct} *)in, ({ct} *)out); }}")
+        size = 1 if s.io_dtype == "int8" else 4
+        table.append(f"    {{call{i}, {s.input_elements * size}, {s.output_elements * size}}},")
+    return f"""/* Host runner: run_host MODEL_INDEX IN.bin OUT.bin N -- N samples, packed inputs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdint.h>
+{inc}
+
+typedef struct {{ int (*invoke)(const void *, void *); size_t in_bytes, out_bytes; }} entry_t;
+{chr(10).join(wrappers)}
+static const entry_t models[] = {{
+{chr(10).join(table)}
+}};
+
+int main(int argc, char **argv) {{
+    if (argc != 5) {{ fprintf(stderr, "usage: %s MODEL IN OUT N\\n", argv[0]); return 2; }}
+    const int m = atoi(argv[1]);
+    const long n = atol(argv[4]);
+    if (m < 0 || m >= (int)(sizeof models / sizeof models[0])) return 2;
+    const entry_t *e = &models[m];
+    FILE *fi = fopen(argv[2], "rb"), *fo = fopen(argv[3], "wb");
+    if (!fi || !fo) {{ perror("open"); return 2; }}
+    void *in = malloc(e->in_bytes), *out = malloc(e->out_bytes);
+    for (long i = 0; i < n; ++i) {{
+        if (fread(in, 1, e->in_bytes, fi) != e->in_bytes) {{ fprintf(stderr, "short input\\n"); return 2; }}
+        if (e->invoke(in, out) != 0) return 3;
+        fwrite(out, 1, e->out_bytes, fo);
+    }}
+    free(in); free(out); fclose(fi); fclose(fo);
+    return 0;
+}}
+"""
+
+
+SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+
+
+def build_host(models: list[Sources] | Sources, out_dir: Path, sanitize: bool = False,
+               opt: str = "-O2", name: str = "model_host") -> Path:
+    """Write sources (+ a copy of the kernels) into out_dir and build one native executable."""
+    if isinstance(models, Sources):
+        models = [models]
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if cc is None:
+        raise UserError("no C compiler found for the host target", "install gcc (apt-get install gcc)")
+    out_dir = Path(out_dir)
+    kdir = out_dir / "kernels"
+    kdir.mkdir(parents=True, exist_ok=True)
+    for f in sorted(kernel_dir().iterdir()):
+        if f.suffix in (".c", ".h"):
+            shutil.copyfile(f, kdir / f.name)
+    srcs = []
+    for s in models:
+        for fname, text in s.files.items():
+            (out_dir / fname).write_text(text)
+            if fname.endswith(".c"):
+                srcs.append(str(out_dir / fname))
+    (out_dir / "main.c").write_text(_harness(models))
+    exe = out_dir / name
+    cmd = [cc, "-std=c11", opt, "-Wall", "-Wextra", "-Werror", "-I", str(kdir), "-I", str(out_dir),
+           *(SANITIZE if sanitize else []), str(out_dir / "main.c"), *srcs,
+           *sorted(str(f) for f in kdir.glob("*.c")), "-o", str(exe), "-lm"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"host build failed:\n{' '.join(cmd)}\n{r.stderr[-4000:]}")
+    return exe
+
+
+def run_host(exe: Path, inputs: np.ndarray, model: int = 0, out_elements: int | None = None,
+             out_dtype=np.int8) -> np.ndarray:
+    """inputs: (N, input_elements) of the model's I/O type -> (N, output_elements)."""
+    inputs = np.ascontiguousarray(inputs)
+    n = inputs.shape[0]
+    with tempfile.TemporaryDirectory() as d:
+        fin, fout = Path(d) / "in.bin", Path(d) / "out.bin"
+        fin.write_bytes(inputs.tobytes())
+        r = subprocess.run([str(exe), str(model), str(fin), str(fout), str(n)],
+                           capture_output=True, text=True, timeout=600)
+        if r.returncode != 0:
+            raise RuntimeError(f"{exe.name} exited {r.returncode}: {r.stderr[-4000:]}")
+        out = np.frombuffer(fout.read_bytes(), dtype=out_dtype)
+    return out.reshape(n, -1 if out_elements is None else out_elements)
+
+
+def reference_outputs(tflite: bytes, inputs: np.ndarray) -> np.ndarray:
+    """tflite-micro interpreter on packed inputs (N, input_elements) -> packed outputs."""
+    from tflite_micro.python.tflite_micro import runtime
+    from pipeline.compiler.reader import read
+    g = read(bytes(tflite))
+    interp = runtime.Interpreter.from_bytes(bytes(tflite))
+    ins = [interp.get_input_details(k) for k in range(len(g.inputs))]
+    outs_d = list(g.outputs)
+    result = []
+    for x in inputs:
+        off = 0
+        for k, d in enumerate(ins):
+            n = int(np.prod(d["shape"]))
+            interp.set_input(np.asarray(x[off:off + n], dtype=d["dtype"]).reshape(d["shape"]), k)
+            off += n
+        interp.invoke()
+        result.append(np.concatenate([np.array(interp.get_output(k)).reshape(-1)
+                                      for k in range(len(outs_d))]))
+    return np.stack(result)
+
+
+def random_inputs(src: Sources, samples: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    if src.io_dtype == "int8":
+        return rng.integers(-128, 128, size=(samples, src.input_elements), dtype=np.int8)
+    return rng.standard_normal((samples, src.input_elements)).astype(np.float32)
+
+
+def compare(ours: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
+    """(fraction of samples equal in every output, max |difference|)."""
+    diff = np.abs(ours.astype(np.float64) - ref.astype(np.float64))
+    exact = np.all(ours.reshape(len(ours), -1) == ref.reshape(len(ref), -1), axis=1)
+    m = float(diff.max()) if diff.size else 0.0
+    return float(exact.mean()) if len(exact) else 1.0, m
+
+
+def verify_host(tflite: bytes, inputs: np.ndarray | None, samples: int, seed: int = 0,
+                sanitize: bool = False) -> dict:
+    """Build the AOT C for this machine, run it on `samples` inputs (random unless given) and
+    compare with the tflite-micro interpreter bit for bit."""
+    src = compile_model(tflite, "host")
+    if inputs is None:
+        x = random_inputs(src, samples, seed)
+    else:
+        x = np.asarray(inputs).reshape(len(inputs), -1)[:samples]
+        x = x.astype(np.int8 if src.io_dtype == "int8" else np.float32)
+    out_dtype = np.int8 if src.io_dtype == "int8" else np.float32
+    with tempfile.TemporaryDirectory() as d:
+        exe = build_host(src, Path(d), sanitize=sanitize)
+        ours = run_host(exe, x, 0, src.output_elements, out_dtype)
+    ref = reference_outputs(tflite, x).reshape(len(x), -1).astype(out_dtype)
+    frac, max_diff = compare(ours, ref)
+    return {"target": "host", "reference": "tflite-micro", "samples": int(len(x)),
+            "bitexact": frac, "max_abs_diff": int(max_diff) if src.io_dtype == "int8" else max_diff}

@@ -1,0 +1,25 @@
+/* CONV_2D, int8 activations, int8 per-channel weights, int32 bias (TFLM ConvPerChannel). */
+#ifndef ED_CONV_H
+#define ED_CONV_H
+
+#include <stdint.h>
+
+typedef struct {
+    int32_t in_h, in_w, in_c;          /* input (1, in_h, in_w, in_c) */
+    int32_t out_h, out_w, out_c;       /* output (1, out_h, out_w, out_c) */
+    int32_t k_h, k_w, filter_in_c;     /* filter (out_c, k_h, k_w, filter_in_c); groups = in_c / filter_in_c */
+    int32_t stride_h, stride_w, dil_h, dil_w, pad_h, pad_w;
+    int32_t input_offset;              /* -input zero point, in [-127, 128] */
+    int32_t output_offset;             /* output zero point */
+    int32_t act_min, act_max;          /* fused activation, already quantized */
+    const int8_t *filter;
+    const int32_t *bias;               /* (out_c) or NULL */
+    const int32_t *multiplier;         /* (out_c) Q0.31 */
+    const int8_t *shift;               /* (out_c) */
+} ed_conv_params_t;
+
+/* Output pixels are produced in raster order, all channels of a pixel together: the memory
+ * planner relies on this to overlap output and input (see pipeline/compiler/overlap.py). */
+void ed_conv(const ed_conv_params_t *p, const int8_t *input, int8_t *output);
+
+#endif

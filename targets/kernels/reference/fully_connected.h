@@ -1,0 +1,19 @@
+/* FULLY_CONNECTED, int8 (TFLM FullyConnected / FullyConnectedPerChannel). */
+#ifndef ED_FULLY_CONNECTED_H
+#define ED_FULLY_CONNECTED_H
+
+#include <stdint.h>
+
+typedef struct {
+    int32_t batches;                   /* rows of the input seen as (batches, accum_depth) */
+    int32_t accum_depth, out_depth;    /* filter (out_depth, accum_depth) */
+    int32_t input_offset, filter_offset, output_offset, act_min, act_max;
+    const int8_t *filter;
+    const int32_t *bias;               /* (out_depth) or NULL */
+    const int32_t *multiplier;         /* (out_depth); the same value repeated when per-tensor */
+    const int8_t *shift;               /* (out_depth) */
+} ed_fully_connected_params_t;
+
+void ed_fully_connected(const ed_fully_connected_params_t *p, const int8_t *input, int8_t *output);
+
+#endif

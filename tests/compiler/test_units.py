@@ -1,0 +1,83 @@
+"""Hand-checkable units: multipliers, the memory planner, deterministic emission, float edges."""
+
+import numpy as np
+
+from pipeline.compiler.quant import mean_multiplier, quantize_multiplier, round_away
+
+
+def test_quantize_multiplier_golden():
+    assert quantize_multiplier(0.5) == (1 << 30, 0)
+    assert quantize_multiplier(1.0) == (1 << 30, 1)
+    assert quantize_multiplier(0.0) == (0, 0)
+    assert quantize_multiplier(2.0 ** -40) == (0, 0)          # flushed like TFLM
+    m, s = quantize_multiplier(0.1)
+    assert abs(m * 2.0 ** (s - 31) - 0.1) < 1e-9
+    assert round_away(2.5) == 3 and round_away(-2.5) == -3
+
+
+def test_mean_multiplier_folds_count():
+    m, s = mean_multiplier(0.5, 0.5, 4)
+    assert abs(m * 2.0 ** (s - 31) - 0.25) < 1e-9
+
+
+def _program(sizes_lifetimes, overlap=None):
+    """A fake chain program: tensor i of `size` bytes, produced by call i-1, read by call i."""
+    from pipeline.compiler.lower import Call, Program
+    from pipeline.compiler.reader import Graph, Tensor
+    tensors = [Tensor(i, f"t{i}", (s,), "INT8", (1.0,), (0,)) for i, s in enumerate(sizes_lifetimes)]
+    calls = [Call(i, "X", "f", "p", {}, [i], [i + 1], overlap=(overlap or {}).get(i, {}))
+             for i in range(len(tensors) - 1)]
+    g = Graph(tensors, [], (0,), (len(tensors) - 1,))
+    return Program(g, calls, (0,), (len(tensors) - 1,), "int8")
+
+
+def test_planner_reuses_dead_buffers():
+    from pipeline.compiler.planner import plan
+    p = plan(_program([12, 20, 12]))  # t0 -> t1 -> t2: t0 and t2 never live together
+    assert p.arena_bytes == 32
+    assert p.offsets[0] == p.offsets[2]
+
+
+def test_planner_overlaps_when_kernel_allows():
+    from pipeline.compiler.planner import plan
+    p = plan(_program([20, 20], overlap={0: {0: 0}}))   # elementwise: in place
+    assert p.arena_bytes == 20
+    p = plan(_program([20, 20], overlap={0: {0: -8}}))  # output must start 8 bytes below its input
+    assert p.arena_bytes == 28
+    assert "arena 28 bytes" in p.format()
+
+
+def test_overlap_window_matches_hand_count():
+    from pipeline.compiler import overlap
+    # 3x3 SAME stride 1 on 4x4x1 -> 4x4x1: pixel (1,1) first reads pixel (0,0); safe shift is
+    # one row + one pixel below the input (-5 bytes), limited by pixel 0 needing pixel 0.
+    assert overlap.window(4, 4, 1, 4, 4, 1, 3, 3, 1, 1, 1, 1, 1, 1) == -(4 + 1 + 1)
+    # 1x1 conv, same channels: out may start one pixel below the input
+    assert overlap.window(4, 4, 8, 4, 4, 8, 1, 1, 1, 1, 1, 1, 0, 0) == -8
+
+
+def test_emission_is_deterministic_and_float_edges_work(tmp_path):
+    import keras
+    import tensorflow as tf
+    from pipeline.compiler.host import (build_host, compare, compile_model, random_inputs,
+                                        reference_outputs, run_host)
+    x = keras.Input((5, 5, 2), batch_size=1, name="in000")
+    m = keras.Model(x, keras.layers.Conv2D(3, 3, activation="tanh")(x))
+    rng = np.random.default_rng(0)
+
+    def rep():
+        for _ in range(8):
+            yield [rng.uniform(-1, 1, (1, 5, 5, 2)).astype(np.float32)]
+    c = tf.lite.TFLiteConverter.from_keras_model(m)
+    c.optimizations = [tf.lite.Optimize.DEFAULT]
+    c.representative_dataset = rep
+    c.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    tfl = c.convert()    # float input/output: QUANTIZE and DEQUANTIZE at the edges
+    a, b = compile_model(tfl, "host"), compile_model(tfl, "host")
+    assert a.files == b.files
+    assert a.io_dtype == "float32" and "QUANTIZE" in a.ops and "DEQUANTIZE" in a.ops
+    exe = build_host(a, tmp_path, sanitize=True)
+    xin = random_inputs(a, 6, seed=1)
+    ours = run_host(exe, xin, 0, a.output_elements, np.float32)
+    frac, diff = compare(ours, reference_outputs(tfl, xin))
+    assert frac == 1.0 and diff == 0.0

@@ -84,9 +84,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md")
     args = ap.parse_args()
+    sys.path.insert(0, str(REPO / "tools"))
+    import bench_aot
     work = Path(tempfile.mkdtemp(prefix="edgedistill-bench-"))
     try:
-        body = pipeline_section(work)
+        body = pipeline_section(work) + "\n" + bench_aot.section()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     head = (f"# Benchmarks\n\nMade by `make bench` ({time.strftime('%Y-%m-%d')}) on {platform.machine()}, "

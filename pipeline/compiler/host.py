@@ -204,4 +204,5 @@ def verify_host(tflite: bytes, inputs: np.ndarray | None, samples: int, seed: in
     ref = reference_outputs(tflite, x).reshape(len(x), -1).astype(out_dtype)
     frac, max_diff = compare(ours, ref)
     return {"target": "host", "reference": "tflite-micro", "samples": int(len(x)),
-            "bitexact": frac, "max_abs_diff": int(max_diff) if src.io_dtype == "int8" else max_diff}
+            "bitexact": frac, "max_abs_diff": int(max_diff) if src.io_dtype == "int8" else max_diff,
+            "outputs": ours}

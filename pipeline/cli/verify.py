@@ -1,0 +1,32 @@
+"""edgedistill verify MODEL.tflite --target NAME [--samples N] [--data NAME] [--json]."""
+
+from pathlib import Path
+
+import click
+
+
+@click.command("verify")
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--target", required=True, help="Target profile (see `edgedistill targets list`).")
+@click.option("--samples", default=20, show_default=True, help="How many inputs to compare.")
+@click.option("--data", "dataset", default=None,
+              help="Use this data set's test split (and report accuracy) instead of random inputs.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (DESIGN.md contract).")
+def command(model, target, samples, dataset, seed, as_json):
+    """Run MODEL on TARGET and compare every output with the reference interpreter, bit for bit."""
+    import json
+
+    from pipeline import targets
+    from pipeline.errors import UserError
+    from pipeline.target_verify import verify
+    if not model.is_file():
+        raise UserError(f"model file {model} not found", "pass the path of an int8 .tflite file")
+    profile = targets.load(target)
+    r = verify(model.read_bytes(), profile, samples, dataset, seed)
+    if as_json:
+        click.echo(json.dumps(r))
+    else:
+        acc = f", accuracy {r['accuracy']:.2%}" if "accuracy" in r else ""
+        click.echo(f"{profile.name}: {r['bitexact']:.1%} of {r['samples']} samples bit-exact with "
+                   f"{r['reference']} (max |diff| {r['max_abs_diff']}){acc}")

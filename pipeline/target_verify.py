@@ -1,0 +1,39 @@
+"""`edgedistill verify`: run a .tflite on a target (or its emulator) and compare with the reference
+of that target's family (DESIGN.md): tflite-micro for host and MCU targets."""
+
+import numpy as np
+
+from pipeline.errors import UserError
+
+
+def _dataset_inputs(tflite: bytes, dataset: str, samples: int):
+    """The data set's test split, quantized with the model's input scale and zero point."""
+    from pipeline import data
+    from pipeline.runtimes import tflm
+    from pipeline.stages.convert import quantize_inputs
+    splits = data.load(dataset)
+    want = tuple(int(d) for d in tflm.io_details(tflite)[0]["shape"][1:])
+    if splits.input_shape != want:
+        raise UserError(f"data set '{dataset}' has inputs {splits.input_shape} but the model takes {want}",
+                        "pass the data set the model was trained on, or leave --data out for random inputs")
+    return quantize_inputs(tflite, splits.x_test[:samples]), splits.y_test[:samples]
+
+
+def verify(tflite: bytes, target, samples: int, dataset: str | None = None, seed: int = 0) -> dict:
+    """DESIGN.md's verify JSON; with a data set also the target's accuracy on its test split."""
+    if samples < 1:
+        raise UserError(f"--samples must be at least 1 (got {samples})", "pass --samples 20, say")
+    inputs, labels = _dataset_inputs(tflite, dataset, samples) if dataset else (None, None)
+    if target.kind == "host":
+        from pipeline.compiler.host import verify_host
+        result = verify_host(tflite, inputs, samples, seed)
+    elif target.kind == "mcu":
+        from pipeline.firmware import verify_mcu
+        result = verify_mcu(tflite, target, inputs, samples, seed)
+    else:
+        raise UserError(f"verification on '{target.name}' ({target.kind} target) is not available in this "
+                        "version", "use --target host or an MCU target (see `edgedistill targets list`)")
+    outputs = result.pop("outputs", None)
+    if labels is not None and outputs is not None:
+        result["accuracy"] = float(np.mean(np.argmax(outputs.reshape(len(labels), -1), -1) == labels))
+    return result

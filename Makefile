@@ -8,7 +8,8 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages: the toolchain for generated C, and the data sets that ship as packages
-DEBIAN_PACKAGES := python3 python3-venv python3-dev gcc g++ make dataset-fashion-mnist
+DEBIAN_PACKAGES := python3 python3-venv python3-dev gcc g++ make dataset-fashion-mnist \
+	qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi openocd
 
 .PHONY: setup system-packages demo test bench clean
 
@@ -28,6 +29,7 @@ $(VENV)/.installed: pyproject.toml
 	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pipeline.firmware.plugin   # QEMU instruction-counting plugin into ~/.cache/edgedistill
 	touch $@
 
 demo: setup

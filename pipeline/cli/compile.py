@@ -8,7 +8,7 @@ import click
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--target", required=True, help="target profile name (see `edgedistill targets list`)")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="directory for model.c/model.h, the kernels and (host) the executable")
+              help="directory for model.c/model.h, the kernels and the executable (host) or firmware ELF + map (MCU)")
 def command(model, target, out_dir):
     """Compile an int8 .tflite ahead of time into plain C (bit-exact with TFLite-Micro)."""
     import shutil
@@ -29,6 +29,11 @@ def command(model, target, out_dir):
     if profile.kind == "host":
         exe = build_host(src, out)
         built = f", executable {exe}"
+    elif profile.kind == "mcu":   # firmware ELF + map, sources beside them (pipeline/firmware)
+        from pipeline.firmware import build_firmware
+        info = build_firmware(path.read_bytes(), profile, out)
+        built = (f", firmware {info['elf']} ({info['flash_bytes']} B flash, "
+                 f"{info['static_ram_bytes']} B static RAM + {info['stack_reserved_bytes']} B stack), map {info['map']}")
     else:   # MCU/Linux firmware is linked by the emulator/bench stages; hand them the sources
         for fname, text in src.files.items():
             (out / fname).write_text(text)

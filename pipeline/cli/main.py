@@ -13,8 +13,8 @@ from pipeline import __version__
 from pipeline.errors import UserError
 
 # module name in pipeline/cli/ for each command, in the order `--help` lists them
-COMMANDS = ["run", "data", "teacher", "distill", "quantize", "convert", "verify", "bench",
-            "compile", "report", "targets", "datasets", "doctor"]
+COMMANDS = ["run", "teacher", "distill", "quantize", "convert", "verify", "bench",
+            "compile", "flash", "monitor", "report", "targets", "datasets", "doctor"]
 
 
 class _Group(click.Group):
@@ -35,13 +35,7 @@ def cli():
 
 
 for _name in COMMANDS:
-    try:
-        _mod = importlib.import_module(f"pipeline.cli.{_name}")
-    except ModuleNotFoundError as _e:
-        if _e.name != f"pipeline.cli.{_name}":
-            raise
-        continue  # command not built yet
-    cli.add_command(_mod.command)
+    cli.add_command(importlib.import_module(f"pipeline.cli.{_name}").command)
 
 
 def main():

@@ -1,0 +1,39 @@
+"""`edgedistill bench MODEL.tflite --target NAME [--json]`: run the model's firmware on the
+emulated microcontroller and report instructions per inference, MACs, stack, RAM and flash."""
+
+import click
+
+
+@click.command("bench")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--target", required=True, help="MCU target profile (see `edgedistill targets list`)")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def command(model, target, as_json):
+    """Benchmark an int8 .tflite on an emulated Cortex-M (QEMU, instruction-counting plugin)."""
+    import json
+    from pathlib import Path
+
+    from pipeline import targets
+    from pipeline.errors import UserError
+
+    path = Path(model)
+    if not path.is_file():
+        raise UserError(f"model file '{model}' not found", "pass the path of a .tflite file")
+    profile = targets.load(target)
+    if profile.kind != "mcu":
+        mcus = [n for n in targets.names() if targets.load(n).kind == "mcu"]
+        raise UserError(f"bench measures microcontroller firmware; '{profile.name}' is a {profile.kind} target",
+                        f"use one of {', '.join(mcus)} (Linux targets are verified with `edgedistill verify`)")
+    from pipeline.firmware import bench_mcu
+    r = bench_mcu(path.read_bytes(), profile)
+    if as_json:
+        click.echo(json.dumps(r))
+        return
+    mpi = r["macs"] / r["instructions"] if r["instructions"] else 0
+    click.echo(f"{path.name} on {r['target']} (QEMU; instructions are not cycles)")
+    click.echo(f"  instructions/inference {r['instructions']:>12,}")
+    click.echo(f"  MACs/inference         {r['macs']:>12,}  ({mpi:.2f} MAC per instruction)")
+    click.echo(f"  peak stack             {r['peak_stack_bytes']:>12,} B")
+    click.echo(f"  RAM (static + stack)   {r['ram_bytes']:>12,} B   (TFLM arena alone: "
+               f"{r['tflm_arena_bytes'] if r['tflm_arena_bytes'] is not None else 'n/a'} B)")
+    click.echo(f"  flash                  {r['flash_bytes']:>12,} B   (weights {r['weights_bytes']:,} B)")

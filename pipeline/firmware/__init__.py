@@ -1,0 +1,109 @@
+"""Cortex-M firmware under QEMU: build, run, verify against tflite-micro, benchmark.
+
+    build_firmware(tflite, target, out_dir, inputs=None) -> dict   (ELF, map, sizes)
+    verify_mcu(tflite, target, inputs, samples, seed=0) -> dict     (DESIGN.md verify JSON + outputs)
+    bench_mcu(tflite, target) -> dict                               (DESIGN.md bench JSON)
+
+Modules: boards (board/target data), build (sources -> ELF), elf (sizes, symbols), plugin
+(the counting plugin), qemu (safe runner), faults (fault/hang reports), macs (work per model).
+"""
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.firmware import boards
+from pipeline.firmware.faults import FirmwareFault
+
+UART_SAMPLES = 4          # samples embedded in a flashable image when none are given
+
+
+def _load_target(target):
+    from pipeline import targets
+    return targets.load(target) if isinstance(target, str) else target
+
+
+def emulate(src, target, x: np.ndarray, timeout: float | None = None):
+    """Build the semihosting image of compiled `src` in a temp dir and run the N samples of
+    `x` (N, input elements) in one QEMU run, counting instructions. Raises FirmwareFault on a
+    fault, hang or bad exit. -> (outputs (N, out), RunResult, FirmwareInfo, peak stack bytes)"""
+    from pipeline.firmware import build, faults, plugin, qemu
+    board = boards.for_target(target)
+    with tempfile.TemporaryDirectory(prefix="edbuild-") as d:
+        info = build.build(src, target, Path(d))
+        x = np.ascontiguousarray(x)
+        # ~1 s per 500 M instructions here; allow for a slow machine and the reference kernels
+        limit = timeout or 60.0 + 2e-6 * len(x) * max(1, src.weights_bytes)
+        res = qemu.run(info, board.machine, x.tobytes(), timeout=limit,
+                       plugin=plugin.path())
+        faults.check(res, info, target.name)
+    out_dtype = np.int8 if src.io_dtype == "int8" else np.float32
+    out = np.frombuffer(res.outputs, dtype=out_dtype).reshape(len(x), -1)
+    done = res.line("DONE")
+    stack = int(done.split("stack=")[1].split()[0], 16) if done and "stack=" in done else None
+    return out, res, info, stack
+
+
+def build_firmware(tflite: bytes, target, out_dir: Path, inputs=None, seed: int = 0) -> dict:
+    """The flashable image when the board has a UART (samples and tflite-micro's outputs for
+    them in flash; prints PASS/FAIL), else the semihosting image. ELF, map and sources stay in
+    out_dir."""
+    from pipeline.compiler.host import compile_model, random_inputs, reference_outputs
+    from pipeline.firmware import build
+    target = _load_target(target)
+    src = compile_model(tflite, target)
+    board = boards.for_target(target)
+    if board.uart:
+        x = random_inputs(src, UART_SAMPLES, seed) if inputs is None else \
+            np.asarray(inputs).reshape(len(inputs), -1).astype(np.int8 if src.io_dtype == "int8" else np.float32)
+        ref = reference_outputs(tflite, x).reshape(len(x), -1)
+        info = build.build(src, target, Path(out_dir), io="uart", samples=(x, ref))
+    else:
+        info = build.build(src, target, Path(out_dir), io="semihost")
+    (Path(out_dir) / "memory_plan.txt").write_text(src.plan_text + "\n")
+    return info.as_dict()
+
+
+def verify_mcu(tflite: bytes, target, inputs: np.ndarray | None, samples: int, seed: int = 0) -> dict:
+    """Run `samples` inputs (random unless given) on the emulated MCU in one QEMU run and compare
+    every output with the tflite-micro interpreter bit for bit."""
+    from pipeline.compiler.host import compare, compile_model, random_inputs, reference_outputs
+    target = _load_target(target)
+    src = compile_model(tflite, target)
+    if inputs is None:
+        x = random_inputs(src, samples, seed)
+    else:
+        x = np.asarray(inputs).reshape(len(inputs), -1)[:samples]
+        x = x.astype(np.int8 if src.io_dtype == "int8" else np.float32)
+    ours, _, _, _ = emulate(src, target, x)
+    ref = reference_outputs(tflite, x).reshape(len(x), -1).astype(ours.dtype)
+    frac, max_diff = compare(ours, ref)
+    return {"target": target.name, "reference": "tflite-micro", "samples": int(len(x)),
+            "bitexact": frac, "max_abs_diff": int(max_diff) if src.io_dtype == "int8" else max_diff,
+            "outputs": ours}
+
+
+def bench_mcu(tflite: bytes, target, samples: int = 2, seed: int = 0) -> dict:
+    """Instructions per inference (QEMU plugin, between bench_start/bench_stop), MACs, peak
+    stack (painting), RAM (static + peak stack) and flash (ELF), weights, TFLM's arena."""
+    from pipeline.compiler.host import compile_model, random_inputs
+    from pipeline.firmware.macs import count_macs
+    from pipeline.runtimes.tflm import arena_used_bytes
+    target = _load_target(target)
+    src = compile_model(tflite, target)
+    _, res, info, stack = emulate(src, target, random_inputs(src, samples, seed))
+    if len(res.counts) != samples:
+        raise FirmwareFault("exit", f"the counting plugin saw {len(res.counts)} of {samples} inferences",
+                            "check that qemu-system-arm supports TCG plugins (-plugin)")
+    try:
+        tflm_arena = arena_used_bytes(tflite)
+    except Exception:        # tflite-micro refuses some models our compiler accepts
+        tflm_arena = None
+    return {"target": target.name, "instructions": int(max(res.counts)), "macs": count_macs(tflite),
+            "peak_stack_bytes": stack, "ram_bytes": info.static_ram_bytes + (stack or 0),
+            "flash_bytes": info.flash_bytes, "weights_bytes": src.weights_bytes,
+            "tflm_arena_bytes": tflm_arena}
+
+
+__all__ = ["build_firmware", "verify_mcu", "bench_mcu", "emulate", "FirmwareFault"]

@@ -1,0 +1,123 @@
+"""Run a firmware ELF under qemu-system-arm, safely and with a time limit.
+
+Semihosting with target=native lets firmware open host files and even run host commands, so
+QEMU only ever runs firmware we built, in a fresh empty directory holding nothing but in.bin,
+and is stopped at the timeout. On a timeout the QEMU monitor (a Unix socket in that
+directory) is asked for the registers first: the PC says where the firmware hangs."""
+
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.errors import UserError
+
+QEMU = "qemu-system-arm"
+
+
+@dataclass
+class RunResult:
+    returncode: int | None            # None when stopped at the timeout
+    stderr: str                       # semihosting text output (SYS_WRITE0) + QEMU messages
+    uart: str                         # what the board printed on its UART (io="uart")
+    outputs: bytes                    # out.bin (io="semihost")
+    counts: list = field(default_factory=list)   # instructions per inference, in order
+    last_invoke: int | None = None    # last instruction executed in model_invoke
+    timed_out: bool = False
+    hang_pc: int | None = None        # PC read through the monitor at the timeout
+    elapsed_s: float = 0.0
+
+    def line(self, tag: str) -> str | None:
+        """Last 'EDGEDISTILL <tag> ...' line from semihosting or UART output."""
+        found = re.findall(rf"EDGEDISTILL {tag}\b[^\r\n]*", self.stderr + "\n" + self.uart)
+        return found[-1] if found else None
+
+
+def _monitor(sock_path: Path, command: str, timeout: float = 2.0) -> str:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(str(sock_path))
+        buf = b""
+        while b"(qemu)" not in buf:                  # banner, then the first prompt
+            buf += s.recv(4096)
+        s.sendall(command.encode() + b"\n")
+        buf = b""
+        while buf.count(b"(qemu)") < 1:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            buf += chunk
+    return buf.decode(errors="replace")
+
+
+def _parse_counts(text: str) -> tuple[list, int | None]:
+    counts, last = [], None
+    for ln in text.splitlines():
+        parts = ln.split()
+        if parts[:1] == ["pair"]:
+            counts.append(int(parts[2]) - int(parts[1]))
+        elif parts[:1] == ["last_invoke"]:
+            last = int(parts[1], 16) or None
+    return counts, last
+
+
+def run(info, machine: str, inputs: bytes = b"", timeout: float = 120.0, plugin: Path | None = None,
+        wait_for: str | None = None) -> RunResult:
+    """Run `info.elf` on `machine`. io="semihost" images read in.bin and write out.bin;
+    io="uart" images print on the first serial port, and sleep when done: QEMU is then stopped
+    as soon as the `wait_for` line appears (or at the timeout)."""
+    qemu = shutil.which(QEMU)
+    if qemu is None:
+        raise UserError("qemu-system-arm not found", "install qemu-system-arm (make setup)")
+    with tempfile.TemporaryDirectory(prefix="edfw-") as d:
+        d = Path(d)
+        elf = d / "firmware.elf"
+        shutil.copyfile(info.elf, elf)
+        (d / "in.bin").write_bytes(inputs)
+        cmd = [qemu, "-M", machine, "-display", "none", "-nodefaults", "-no-reboot",
+               "-monitor", f"unix:{d / 'mon.sock'},server=on,wait=off", "-kernel", str(elf)]
+        if info.io == "semihost":
+            cmd += ["-semihosting-config", "enable=on,target=native", "-serial", "null"]
+        else:
+            cmd += ["-serial", f"file:{d / 'uart.txt'}"]
+        if plugin is not None:
+            sym = info.symbols
+            lo, size = sym.get("model_invoke", (0, 0))
+            cmd += ["-plugin", f"{plugin},start={sym['bench_start'][0]},stop={sym['bench_stop'][0]},"
+                               f"invoke={lo}:{lo + size},out=counts.txt"]
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, cwd=d, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        timed_out, hang_pc = False, None
+        deadline = t0 + timeout
+        while proc.poll() is None:
+            if wait_for and (d / "uart.txt").is_file() and wait_for in (d / "uart.txt").read_text(errors="replace"):
+                break
+            if time.monotonic() > deadline:
+                timed_out = True
+                try:
+                    regs = _monitor(d / "mon.sock", "info registers")
+                    m = re.search(r"R15=([0-9a-fA-F]{8})", regs)
+                    hang_pc = int(m.group(1), 16) if m else None
+                except OSError:
+                    pass
+                break
+            time.sleep(0.01 if time.monotonic() - t0 < 1 else 0.05)
+        stopped = proc.poll() is None
+        if stopped:
+            proc.terminate()         # SIGTERM: QEMU shuts down cleanly and the plugin reports
+        try:
+            out, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        counts_txt = (d / "counts.txt").read_text() if (d / "counts.txt").is_file() else ""
+        counts, last = _parse_counts(counts_txt)
+        return RunResult(None if stopped else proc.returncode, err.decode(errors="replace"),
+                         (d / "uart.txt").read_text(errors="replace") if (d / "uart.txt").is_file() else "",
+                         (d / "out.bin").read_bytes() if (d / "out.bin").is_file() else b"",
+                         counts, last, timed_out, hang_pc, time.monotonic() - t0)

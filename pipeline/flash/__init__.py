@@ -1,0 +1,88 @@
+"""Put a firmware ELF on a real board: check the image belongs to the board, build the exact
+pyOCD or OpenOCD command, and run it (or only print it with dry_run). Board data comes from
+targets/boards/<name>/board.toml; nothing here is specific to one chip."""
+
+import shlex
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+from pipeline.errors import UserError
+from pipeline.firmware import boards
+from pipeline.firmware.elf import Elf
+
+PROBES = ("openocd", "pyocd")
+
+
+def check_image(elf_path: Path, board: boards.Board) -> dict:
+    """The vector table must sit at the board's flash base (the core reads its initial SP and
+    reset vector there), the SP must point into the board's RAM and the reset vector into the
+    image with the Thumb bit set. Returns {"sp", "reset"}."""
+    path = Path(elf_path)
+    if not path.is_file():
+        raise UserError(f"firmware file '{path}' not found", "build one with `edgedistill compile MODEL --target T --out DIR`")
+    try:
+        elf = Elf(path)
+    except (ValueError, struct.error) as e:
+        raise UserError(f"'{path}' is not a firmware ELF ({e})", "pass the firmware.elf that `edgedistill compile` wrote")
+    vec = elf.section(".vectors")
+    if elf.machine != 40 or vec is None:
+        raise UserError(f"'{path}' is not an edgedistill Cortex-M image (no .vectors section)",
+                        "pass the firmware.elf that `edgedistill compile` wrote")
+    if vec.addr != board.flash_base:
+        raise UserError(f"'{path.name}' has its vector table at {vec.addr:#010x}, but {board.name} boots from "
+                        f"{board.flash_base:#010x}: it was built for another board",
+                        f"rebuild for this board's target (`edgedistill compile MODEL --target <target of {board.name}>`)")
+    sp, reset = struct.unpack("<II", elf.read(vec.addr, 8))
+    if not board.ram_base < sp <= board.ram_base + board.ram_size:
+        raise UserError(f"initial stack pointer {sp:#010x} is outside {board.name}'s RAM", "rebuild the firmware for this board")
+    text = elf.section(".text")
+    if not reset & 1 or text is None or not text.addr <= (reset & ~1) < text.addr + text.size:
+        raise UserError(f"reset vector {reset:#010x} does not point at Thumb code in the image", "rebuild the firmware")
+    return {"sp": sp, "reset": reset}
+
+
+def command(elf_path: Path, board: boards.Board, probe: str, vectors: dict) -> list[str]:
+    """The argv that programs the board. OpenOCD: its flash driver (board.toml target config)
+    or, for boards whose code memory is RAM (MPS2/MPS3 SSRAM/ITCM), load_image + start at the
+    reset vector. pyOCD: `pyocd flash` with the board's pyOCD target."""
+    elf = str(Path(elf_path).resolve())
+    p = board.probe
+    if probe == "openocd":
+        cmd = ["openocd", "-f", p["openocd_interface"]]
+        if p.get("openocd_load") == "flash":
+            return cmd + ["-f", p["openocd_target"], "-c", f"program {elf} verify reset exit"]
+        # no stock target config: declare one SWD Cortex-M core, write the image into RAM
+        return cmd + ["-c", "transport select swd", "-c", "swd newdap chip cpu -enable",
+                      "-c", "dap create chip.dap -chain-position chip.cpu",
+                      "-c", "target create chip.cpu cortex_m -dap chip.dap", "-c", "init",
+                      "-c", "reset halt", "-c", f"load_image {elf}", "-c", f"reg msp {vectors['sp']:#x}",
+                      "-c", f"reg pc {vectors['reset'] & ~1:#x}", "-c", "resume", "-c", "exit"]
+    if probe == "pyocd":
+        if not p.get("pyocd_target"):
+            raise UserError(f"pyOCD has no target for {board.name}", "use --probe openocd")
+        return ["pyocd", "flash", "--target", p["pyocd_target"], "--format", "elf", elf]
+    raise UserError(f"unknown probe '{probe}'", f"use one of {', '.join(PROBES)}")
+
+
+def flash(elf_path: Path, board_name: str, probe: str = "openocd", dry_run: bool = False) -> dict:
+    """Check, build the command, run it unless dry_run. Returns {"board", "probe", "command", "note"}."""
+    board = boards.load(board_name)
+    vectors = check_image(Path(elf_path), board)
+    argv = command(Path(elf_path), board, probe, vectors)
+    note = ""
+    if probe == "pyocd" and board.probe.get("pyocd_builtin") is False:
+        note = (f"pyOCD has no built-in {board.probe['pyocd_target']} target: run "
+                f"`pyocd pack install {board.probe['pyocd_target']}` once (needs internet), or use --probe openocd")
+    result = {"board": board.name, "probe": probe, "command": shlex.join(argv), "note": note}
+    if dry_run:
+        return result
+    if shutil.which(argv[0]) is None:
+        raise UserError(f"{argv[0]} not found", "install it (Debian: apt-get install openocd; pyOCD: pip install pyocd)"
+                        " or use --dry-run to print the command")
+    r = subprocess.run(argv, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise UserError(f"{argv[0]} failed (exit {r.returncode}): {(r.stderr or r.stdout).strip().splitlines()[-1:]}",
+                        "check the probe connection and power, or run the printed command by hand")
+    return result

@@ -1,0 +1,74 @@
+"""flash --dry-run for every board, the vector-table check, and the UART monitor."""
+
+import pytest
+
+from pipeline.firmware import boards
+
+BOARD_TARGET = {"mps2-an385": "cortex-m0plus", "mps2-an386": "cortex-m4", "mps2-an500": "cortex-m7",
+                "mps3-an547": "cortex-m55", "netduinoplus2": "stm32f405"}
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    """One tiny firmware per board (a one-layer model keeps this fast)."""
+    from tests.firmware.conftest import zoo_student
+    from pipeline.firmware import build_firmware
+    tfl = zoo_student("cnn", (8, 8, 1), classes=3)
+    out = {}
+    for board, target in BOARD_TARGET.items():
+        d = tmp_path_factory.mktemp(board)
+        out[board] = build_firmware(tfl, target, d)["elf"]
+    return out
+
+
+def test_every_board_is_covered():
+    assert set(boards.names()) == set(BOARD_TARGET)
+
+
+@pytest.mark.parametrize("board", sorted(BOARD_TARGET))
+def test_dry_run_openocd(cli, images, board):
+    r = cli("flash", images[board], "--board", board, "--dry-run", check=True)
+    cmd = r.stdout.strip()
+    assert cmd.startswith("openocd -f interface/") and images[board] in cmd
+    if board == "netduinoplus2":
+        assert "target/stm32f4x.cfg" in cmd and "program" in cmd and "verify reset exit" in cmd
+    else:
+        assert "load_image" in cmd and "reg pc" in cmd
+
+
+def test_dry_run_pyocd_needs_the_pack_for_stm32f405(cli, images):
+    r = cli("flash", images["netduinoplus2"], "--board", "netduinoplus2", "--probe", "pyocd", "--dry-run", check=True)
+    assert r.stdout.strip().startswith("pyocd flash --target stm32f405rg --format elf")
+    assert "pyocd pack install stm32f405rg" in r.stderr
+
+
+def test_pyocd_without_target_is_refused(cli, images):
+    r = cli("flash", images["mps2-an386"], "--board", "mps2-an386", "--probe", "pyocd", "--dry-run")
+    assert r.returncode == 2 and "--probe openocd" in r.stderr
+
+
+def test_image_for_another_board_is_refused(cli, images):
+    r = cli("flash", images["mps2-an386"], "--board", "netduinoplus2", "--dry-run")
+    assert r.returncode == 2 and "0x08000000" in r.stderr and "another board" in r.stderr
+
+
+def test_not_an_elf_is_refused(cli, tmp_path):
+    p = tmp_path / "x.elf"
+    p.write_bytes(b"hello")
+    r = cli("flash", p, "--board", "netduinoplus2", "--dry-run")
+    assert r.returncode == 2 and "not a firmware ELF" in r.stderr
+
+
+def test_monitor_reads_a_board_over_a_serial_url():
+    """pyserial's loop:// echoes what is written: play a board's output into it."""
+    import serial
+
+    from pipeline.flash.monitor import read
+    ser = serial.serial_for_url("loop://", timeout=0.1)
+    ser.write(b"boot noise\r\nEDGEDISTILL OUT 0x00000000 0a0bff cycles=0x00001000\r\n"
+              b"EDGEDISTILL OUT 0x00000001 0c0d0e cycles=0x00001001\r\n"
+              b"EDGEDISTILL PASS 0x00000002/0x00000002\r\nEDGEDISTILL DONE\r\nEDGEDISTILL EXIT 0\r\n")
+    s = read(ser, timeout=5)
+    assert s["pass"] is True and s["matched"] == 2 and s["exit"] == 0
+    assert s["outputs"] == [bytes([10, 11, 255]), bytes([12, 13, 14])]
+    assert s["cycles"] == [0x1000, 0x1001]

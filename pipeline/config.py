@@ -58,6 +58,7 @@ class Recipe:
     variants: tuple[str, ...] = ("int8",)   # extra conversions: "float16", "dynamic", "float32"
     limit: dict | None = None               # {"train": N, "test": N}: subsample (quick runs)
     verify_samples: int | None = None       # None: the whole test split
+    emulator_samples: int = 1000            # test samples run on the emulated MCU (~20 ms each)
 
 
 _SECTIONS = {"teacher": TeacherConfig, "student": StudentConfig, "distill": DistillConfig,

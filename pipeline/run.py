@@ -71,7 +71,7 @@ def _save(model, path: Path) -> Path:
     return path
 
 
-STAGES = ("data", "teacher", "distill", "qat", "convert", "verify", "tflm", "report")
+STAGES = ("data", "teacher", "distill", "qat", "convert", "verify", "tflm", "firmware", "report")
 
 
 def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> dict:
@@ -208,6 +208,25 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
         return {"tflm": tmp / "tflm"}, info
     p.stage("tflm", pkey, make_package)
     if until == "tflm":
+        return p.info
+
+    # firmware on the emulated MCU: size, speed, bit-exactness and accuracy on a test subset
+    if target.kind == "mcu":
+        from pipeline.stages import firmware as firmware_stage
+        from pipeline.stages.convert import quantize_inputs
+        m = min(recipe.emulator_samples, len(splits.y_test))
+        fkey = key_of("firmware", {"target": target.name, "samples": m}, ckey, dkey)
+
+        def make_firmware(tmp):
+            info = firmware_stage.firmware(tflite, target, quantize_inputs(tflite, splits.x_test[:m]),
+                                           splits.y_test[:m], tmp / "firmware")
+            e, f = info["emulator"], info["firmware"]
+            info["summary"] = (f"firmware/ for {f['board']}: flash {f['flash_bytes']:,} B, RAM {f['ram_bytes']:,} B; "
+                               f"{e['instructions']:,} instr/inference; {e['bitexact']:.1%} of {e['samples']} "
+                               f"samples bit-exact with tflite-micro, accuracy {e['accuracy']:.2%}")
+            return {"firmware": tmp / "firmware"}, info
+        p.stage("firmware", fkey, make_firmware)
+    if until == "firmware":
         return p.info
 
     from pipeline.stages import report

@@ -25,14 +25,16 @@ from pipeline import __version__
 
 @functools.cache
 def code_hash() -> str:
-    """Hash of the source that makes run artifacts: a changed stage must not reuse old artifacts.
-    The CLI and the compiler make none of them, so editing those keeps the cache."""
+    """Hash of the source that makes run artifacts (Python stages, and the C kernels, board code and
+    profiles firmware is built from): a changed stage must not reuse old artifacts. The CLI makes
+    none of them, so editing it keeps the cache."""
+    from pipeline.paths import data_dir
     h = hashlib.sha256(__version__.encode())
     root = Path(__file__).resolve().parent
-    for f in sorted(root.rglob("*.py")):
-        if f.relative_to(root).parts[0] in ("cli", "compiler"):
-            continue
-        h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes())
+    files = [f for f in root.rglob("*.py") if f.relative_to(root).parts[0] != "cli"]
+    files += [f for f in data_dir("targets").rglob("*") if f.is_file()]
+    for f in sorted(files):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import REPO, edgedistill
 
-STAGE_LINES = ("[data", "[teacher", "[distill", "[scratch", "[qat", "[convert", "[verify", "[tflm")
+STAGE_LINES = ("[data", "[teacher", "[distill", "[scratch", "[qat", "[convert", "[verify", "[tflm", "[firmware")
 
 
 def _stage_verbs(stdout: str) -> dict:
@@ -39,7 +39,7 @@ def test_quick_run_writes_every_artifact_and_the_metrics(quick_run):
         assert line in r.stdout, line
     for name in ("teacher.keras", "student.keras", "student_scratch.keras", "student_qat.keras",
                  "model_int8.tflite", "metrics.json", "tflm/model_data.cc", "tflm/model_data.h",
-                 "tflm/op_resolver.h", "tflm/README.md"):
+                 "tflm/op_resolver.h", "tflm/README.md", "firmware/firmware.elf", "firmware/firmware.map"):
         assert (out / name).is_file(), name
     m = json.loads((out / "metrics.json").read_text())
     assert m["recipe"] == "digits" and m["target"] == "cortex-m4"
@@ -49,7 +49,14 @@ def test_quick_run_writes_every_artifact_and_the_metrics(quick_run):
     assert q["references_differing"] == round((1 - q["references_agree"]) * q["samples"])
     assert 0.8 < q["accuracy"] <= 1.0 and 0.8 < m["student_scratch"]["accuracy"] <= 1.0
     assert m["tflm"]["arena_bytes"] > 0 and "CONV_2D" in m["tflm"]["ops"]
-    assert set(m["timings_s"]) >= {"data", "teacher", "distill", "qat", "convert", "verify", "tflm"}
+    assert set(m["timings_s"]) >= {"data", "teacher", "distill", "qat", "convert", "verify", "tflm", "firmware"}
+    # the emulated Cortex-M4 ran the whole test split bit-exact with tflite-micro
+    e, f = m["emulator"], m["firmware"]
+    assert e["samples"] == 359 and e["bitexact"] == 1.0 and e["max_abs_diff"] == 0
+    assert e["accuracy"] == pytest.approx(q["accuracy"])       # same outputs -> same accuracy
+    assert e["instructions"] > e["macs"] > 0
+    assert f["board"] == "mps2-an386" and f["flash_bytes"] > f["weights_bytes"] > 0
+    assert 0 < f["ram_bytes"] < 655360 and f["peak_stack_bytes"] > 0
     assert "student int8, tflite-micro" in r.stdout          # the summary table
 
 
@@ -103,7 +110,7 @@ def test_rerun_reuses_everything_and_a_config_change_redoes_only_downstream(quic
                     "--variant", "dynamic", "--out", out, check=True)
     verbs = _stage_verbs(r.stdout)
     assert verbs["teacher"] == verbs["distill"] == verbs["scratch"] == "reused", verbs
-    assert verbs["qat"] == verbs["convert"] == verbs["verify"] == "made", verbs
+    assert verbs["qat"] == verbs["convert"] == verbs["verify"] == verbs["firmware"] == "made", verbs
 
 
 def test_a_run_killed_mid_stage_resumes_with_no_corrupt_artifact(tmp_path):

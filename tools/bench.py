@@ -86,9 +86,10 @@ def main():
     args = ap.parse_args()
     sys.path.insert(0, str(REPO / "tools"))
     import bench_aot
+    import bench_mcu
     work = Path(tempfile.mkdtemp(prefix="edgedistill-bench-"))
     try:
-        body = pipeline_section(work) + "\n" + bench_aot.section()
+        body = "\n".join([pipeline_section(work), bench_aot.section(), bench_mcu.section()])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     head = (f"# Benchmarks\n\nMade by `make bench` ({time.strftime('%Y-%m-%d')}) on {platform.machine()}, "

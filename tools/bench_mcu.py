@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 TARGETS = ("cortex-m0plus", "cortex-m4", "stm32f405", "cortex-m7", "cortex-m55")
-MLPERF = ("kws_dscnn", "ic_resnet8", "vww_mobilenet_v1_025", "ad_autoencoder")
+from pipeline.compiler.mlperf import REFERENCE_MODELS as MLPERF  # noqa: E402  (after sys.path)
 LABEL = {"kws_dscnn": "KWS DS-CNN", "ic_resnet8": "IC ResNet-8", "vww_mobilenet_v1_025": "VWW MobileNetV1-0.25",
          "ad_autoencoder": "AD FC autoencoder", "student_ds_cnn": "zoo ds-cnn student 32x32x3"}
 # Peer counts measured on this machine with the same plugin (FACTS.md): TFLM reference kernels,
@@ -31,10 +31,10 @@ def models() -> dict:
     import io
 
     from pipeline.compiler import mlperf
-    from tests.firmware.conftest import zoo_student
+    from pipeline.zoo import random_int8
     with contextlib.redirect_stdout(io.StringIO()):     # the TFLite converter prints to stdout
         out = {n: mlperf.build(n) for n in MLPERF}
-        out["student_ds_cnn"] = zoo_student("ds-cnn", (32, 32, 3))
+        out["student_ds_cnn"] = random_int8("student", "ds-cnn", (32, 32, 3))
     return out
 
 

@@ -28,6 +28,9 @@ def metrics(recipe, target, info: dict, timings: dict, tflite_bytes: int) -> dic
                  "ops": info["tflm"]["ops"]},
         "timings_s": timings,
     }
+    if "firmware" in info:
+        m["firmware"] = info["firmware"]["firmware"]
+        m["emulator"] = info["firmware"]["emulator"]
     if "scratch" in info:
         m["student_scratch"] = {"accuracy": info["scratch"]["accuracy"]}
     if len(info["convert"]["bytes"]) > 1:
@@ -58,6 +61,11 @@ def table(m: dict) -> str:
         ("student int8, LiteRT ref", "", f"{q['litert_ref_accuracy']:.2%}",
          f"{q['references_differing']}/{q['samples']} samples differ"),
     ]
+    if "emulator" in m:
+        e, f = m["emulator"], m["firmware"]
+        rows.append((f"student int8, {m['target']} (QEMU)", "", f"{e['accuracy']:.2%}",
+                     f"{e['bitexact']:.1%} of {e['samples']} bit-exact; {e['instructions']:,} instr; "
+                     f"flash {f['flash_bytes']:,} B, RAM {f['ram_bytes']:,} B"))
     w = [max(len(r[i]) for r in rows + [("model", "params", "accuracy", "")]) for i in range(4)]
     line = lambda r: "  ".join(c.ljust(w[i]) if i != 1 else c.rjust(w[i]) for i, c in enumerate(r)).rstrip()
     ratio = t["params"] / max(1, s["params"])

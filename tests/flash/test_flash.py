@@ -11,9 +11,9 @@ BOARD_TARGET = {"mps2-an385": "cortex-m0plus", "mps2-an386": "cortex-m4", "mps2-
 @pytest.fixture(scope="module")
 def images(tmp_path_factory):
     """One tiny firmware per board (a one-layer model keeps this fast)."""
-    from tests.firmware.conftest import zoo_student
+    from pipeline.zoo import random_int8
     from pipeline.firmware import build_firmware
-    tfl = zoo_student("cnn", (8, 8, 1), classes=3)
+    tfl = random_int8("student", "cnn", (8, 8, 1), num_classes=3)
     out = {}
     for board, target in BOARD_TARGET.items():
         d = tmp_path_factory.mktemp(board)

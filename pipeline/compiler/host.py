@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.errors import UserError
+from pipeline.stages.verify import compare
 
 
 @dataclass(frozen=True)
@@ -179,14 +180,6 @@ def random_inputs(src: Sources, samples: int, seed: int = 0) -> np.ndarray:
     return rng.standard_normal((samples, src.input_elements)).astype(np.float32)
 
 
-def compare(ours: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
-    """(fraction of samples equal in every output, max |difference|)."""
-    diff = np.abs(ours.astype(np.float64) - ref.astype(np.float64))
-    exact = np.all(ours.reshape(len(ours), -1) == ref.reshape(len(ref), -1), axis=1)
-    m = float(diff.max()) if diff.size else 0.0
-    return float(exact.mean()) if len(exact) else 1.0, m
-
-
 def verify_host(tflite: bytes, inputs: np.ndarray | None, samples: int, seed: int = 0,
                 sanitize: bool = False) -> dict:
     """Build the AOT C for this machine, run it on `samples` inputs (random unless given) and
@@ -202,7 +195,6 @@ def verify_host(tflite: bytes, inputs: np.ndarray | None, samples: int, seed: in
         exe = build_host(src, Path(d), sanitize=sanitize)
         ours = run_host(exe, x, 0, src.output_elements, out_dtype)
     ref = reference_outputs(tflite, x).reshape(len(x), -1).astype(out_dtype)
-    frac, max_diff = compare(ours, ref)
-    return {"target": "host", "reference": "tflite-micro", "samples": int(len(x)),
-            "bitexact": frac, "max_abs_diff": int(max_diff) if src.io_dtype == "int8" else max_diff,
-            "outputs": ours}
+    r = compare(ours, ref)
+    return {"target": "host", "reference": "tflite-micro", "samples": r["samples"],
+            "bitexact": r["bitexact"], "max_abs_diff": r["max_abs_diff"], "outputs": ours}

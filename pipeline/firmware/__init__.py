@@ -68,7 +68,8 @@ def build_firmware(tflite: bytes, target, out_dir: Path, inputs=None, seed: int 
 def verify_mcu(tflite: bytes, target, inputs: np.ndarray | None, samples: int, seed: int = 0) -> dict:
     """Run `samples` inputs (random unless given) on the emulated MCU in one QEMU run and compare
     every output with the tflite-micro interpreter bit for bit."""
-    from pipeline.compiler.host import compare, compile_model, random_inputs, reference_outputs
+    from pipeline.compiler.host import compile_model, random_inputs, reference_outputs
+    from pipeline.stages.verify import compare
     target = _load_target(target)
     src = compile_model(tflite, target)
     if inputs is None:
@@ -78,10 +79,9 @@ def verify_mcu(tflite: bytes, target, inputs: np.ndarray | None, samples: int, s
         x = x.astype(np.int8 if src.io_dtype == "int8" else np.float32)
     ours, _, _, _ = emulate(src, target, x)
     ref = reference_outputs(tflite, x).reshape(len(x), -1).astype(ours.dtype)
-    frac, max_diff = compare(ours, ref)
-    return {"target": target.name, "reference": "tflite-micro", "samples": int(len(x)),
-            "bitexact": frac, "max_abs_diff": int(max_diff) if src.io_dtype == "int8" else max_diff,
-            "outputs": ours}
+    r = compare(ours, ref)
+    return {"target": target.name, "reference": "tflite-micro", "samples": r["samples"],
+            "bitexact": r["bitexact"], "max_abs_diff": r["max_abs_diff"], "outputs": ours}
 
 
 def bench_mcu(tflite: bytes, target, samples: int = 2, seed: int = 0) -> dict:

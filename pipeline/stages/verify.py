@@ -6,11 +6,15 @@ from pipeline.runtimes import litert, tflm
 
 
 def compare(a: np.ndarray, b: np.ndarray) -> dict:
-    """Agreement of two int8 output sets (N, ...): per-sample exact equality and worst |diff| in LSB."""
-    same = np.all(a.reshape(len(a), -1) == b.reshape(len(b), -1), axis=1)
-    diff = np.abs(a.astype(np.int32) - b.astype(np.int32))
+    """Agreement of two output sets (N, ...): per-sample exact equality, and the worst |diff|
+    (in LSB for integer outputs, an int; a float for float outputs)."""
+    a2, b2 = a.reshape(len(a), -1), b.reshape(len(b), -1)
+    same = np.all(a2 == b2, axis=1)
+    diff = np.abs(a2.astype(np.float64) - b2.astype(np.float64))
+    worst = diff.max() if diff.size else 0.0
     return {"samples": int(len(a)), "bitexact": float(same.mean()) if len(a) else 1.0,
-            "differing": int((~same).sum()), "max_abs_diff": int(diff.max()) if diff.size else 0}
+            "differing": int((~same).sum()),
+            "max_abs_diff": int(worst) if np.issubdtype(a.dtype, np.integer) else float(worst)}
 
 
 def verify(tflite: bytes, x_test: np.ndarray, y_test: np.ndarray) -> dict:

@@ -59,7 +59,8 @@ def test_overlap_window_matches_hand_count():
 def test_emission_is_deterministic_and_float_edges_work(tmp_path):
     import keras
     import tensorflow as tf
-    from pipeline.compiler.host import (build_host, compare, compile_model, random_inputs,
+    from pipeline.stages.verify import compare
+    from pipeline.compiler.host import (build_host, compile_model, random_inputs,
                                         reference_outputs, run_host)
     x = keras.Input((5, 5, 2), batch_size=1, name="in000")
     m = keras.Model(x, keras.layers.Conv2D(3, 3, activation="tanh")(x))
@@ -79,5 +80,5 @@ def test_emission_is_deterministic_and_float_edges_work(tmp_path):
     exe = build_host(a, tmp_path, sanitize=True)
     xin = random_inputs(a, 6, seed=1)
     ours = run_host(exe, xin, 0, a.output_elements, np.float32)
-    frac, diff = compare(ours, reference_outputs(tfl, xin))
-    assert frac == 1.0 and diff == 0.0
+    r = compare(ours, reference_outputs(tfl, xin))
+    assert r["bitexact"] == 1.0 and r["max_abs_diff"] == 0.0

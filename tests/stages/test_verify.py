@@ -16,3 +16,9 @@ def test_compare_handles_int8_extremes_without_overflow():
     a = np.array([[127]], np.int8)
     b = np.array([[-128]], np.int8)
     assert compare(a, b)["max_abs_diff"] == 255
+
+
+def test_compare_float_outputs_reports_a_float_difference():
+    a = np.array([[0.5, 1.0]], np.float32)
+    r = compare(a, a + np.float32(0.25))
+    assert r["bitexact"] == 0.0 and r["max_abs_diff"] == 0.25 and isinstance(r["max_abs_diff"], float)

@@ -46,7 +46,14 @@ def checks() -> list[Check]:
         Check("numpy", "everything", _pkg("numpy"), venv),
         Check("scikit-learn", "data set 'digits'", _pkg("scikit-learn"), venv),
         Check("click", "the CLI", _pkg("click"), venv),
-        Check("gcc", "host builds of generated C", _tool("gcc"), "apt-get install gcc", required=False),
+        Check("gcc", "host builds of generated C (verify --target host)", _tool("gcc"),
+              "apt-get install gcc (or `make setup`)", required=False),
+        Check("arm-none-eabi-gcc", "Cortex-M firmware", _tool("arm-none-eabi-gcc"),
+              "apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi (or `make setup`)", required=False),
+        Check("qemu-system-arm", "Cortex-M emulation (verify/bench on MCU targets)", _tool("qemu-system-arm"),
+              "apt-get install qemu-system-arm (or `make setup`)", required=False),
+        Check("openocd", "flash --probe openocd (real boards)", _tool("openocd"),
+              "apt-get install openocd (or `make setup`)", required=False),
     ]
     for name in catalog.names():
         spec = catalog.spec(name)

@@ -155,3 +155,14 @@ def test_a_keras3_teacher_from_a_file(tmp_path):
     assert m["teacher"]["params"] == t.count_params()
     assert m["teacher"]["accuracy"] == pytest.approx(expected, abs=1e-9)
     assert m["student_int8"]["accuracy"] > 0.8
+
+
+@pytest.mark.parametrize("target", ["cortex-m0plus", "cortex-m4", "cortex-m7", "cortex-m55", "stm32f405", "host"])
+def test_the_trained_student_is_bitexact_on_every_mcu_target(quick_run, target):
+    """The pipeline's own trained int8 student (not random weights), on real test images."""
+    out, _ = quick_run
+    r = edgedistill("verify", out / "model_int8.tflite", "--target", target, "--data", "digits",
+                    "--samples", "60", "--json", check=True)
+    v = json.loads(r.stdout)
+    assert v["samples"] == 60 and v["bitexact"] == 1.0 and v["max_abs_diff"] == 0, v
+    assert v["accuracy"] > 0.8

@@ -32,6 +32,34 @@ def _run(args: list[str], out: Path) -> float:
     return dt
 
 
+def _cli_json(*args) -> dict:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args), "--json"], cwd=REPO,
+                       env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"bench: `edgedistill {' '.join(map(str, args))}` failed:\n{r.stderr[-3000:]}")
+    return json.loads(r.stdout)
+
+
+MCU_TARGETS = ("cortex-m0plus", "cortex-m4", "stm32f405", "cortex-m7", "cortex-m55")
+
+
+def student_on_targets(tflite: Path, samples: int = 200) -> str:
+    """The trained fashion-mnist int8 student on every MCU target: real test images."""
+    rows = []
+    for t in MCU_TARGETS:
+        v = _cli_json("verify", tflite, "--target", t, "--data", "fashion-mnist", "--samples", samples)
+        b = _cli_json("bench", tflite, "--target", t)
+        rows.append(f"| {t} | {_pct(v['bitexact'])} of {v['samples']} | {_pct(v['accuracy'])} | "
+                    f"{b['instructions']:,} | {b['macs'] / b['instructions']:.3f} | {b['ram_bytes']:,} | "
+                    f"{b['tflm_arena_bytes']:,} | {b['flash_bytes']:,} | {b['flash_bytes'] - b['weights_bytes']:,} |")
+    return ("\nThe same int8 student as firmware on each emulated MCU (first "
+            f"{samples} test images):\n\n"
+            "| target | bit-exact with tflite-micro | accuracy | instructions / inference | MAC / instr | "
+            "RAM (static + stack, B) | TFLM arena (B) | flash (B) | flash − weights (B) |\n"
+            "|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+
+
 def _pct(x: float) -> str:
     return f"{x * 100:.2f} %"
 
@@ -77,7 +105,7 @@ Fashion-MNIST, full test split (10,000 images), stage times: {stage_times}.
 
 Knowledge distillation vs the same student trained without the teacher: {kd_gain:+.2f} pp.
 TFLM arena for the int8 student: {m['tflm']['arena_bytes']:,} B measured ({m['tflm']['arena_bytes_with_margin']:,} B with the package's margin).
-"""
+""" + student_on_targets(fm / "model_int8.tflite")
 
 
 def main():

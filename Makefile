@@ -9,11 +9,16 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages: the toolchain for generated C, and the data sets that ship as packages
 DEBIAN_PACKAGES := python3 python3-venv python3-dev gcc g++ make dataset-fashion-mnist \
-	qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi openocd
+	qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi openocd qemu-user-static
 
-.PHONY: setup system-packages demo test bench clean
+.PHONY: setup system-packages rootfs demo test bench clean
 
-setup: system-packages $(VENV)/.installed
+setup: system-packages $(VENV)/.installed rootfs
+
+# ARM Debian userlands for the Linux targets (rpi4, rpi-armv7, android-arm64), cached in
+# ~/.cache/edgedistill; a no-op when already built
+rootfs: $(VENV)/.installed
+	$(BIN)/python tools/build_rootfs.py
 
 system-packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \

@@ -1,5 +1,6 @@
 """`edgedistill verify`: run a .tflite on a target (or its emulator) and compare with the reference
-of that target's family (DESIGN.md): tflite-micro for host and MCU targets."""
+of that target's family (DESIGN.md): tflite-micro for host and MCU targets, LiteRT's reference
+kernels for Linux targets (Raspberry Pi, Android userlands under qemu-user)."""
 
 import numpy as np
 
@@ -30,9 +31,12 @@ def verify(tflite: bytes, target, samples: int, dataset: str | None = None, seed
     elif target.kind == "mcu":
         from pipeline.firmware import verify_mcu
         result = verify_mcu(tflite, target, inputs, samples, seed)
+    elif target.kind == "linux":
+        from pipeline.linux import verify_linux
+        result = verify_linux(tflite, target, inputs, samples, seed)
     else:
-        raise UserError(f"verification on '{target.name}' ({target.kind} target) is not available in this "
-                        "version", "use --target host or an MCU target (see `edgedistill targets list`)")
+        raise UserError(f"target '{target.name}' has kind '{target.kind}', which verify does not know",
+                        "set kind to host, mcu or linux in its TOML")
     outputs = result.pop("outputs", None)
     if labels is not None and outputs is not None:
         result["accuracy"] = float(np.mean(np.argmax(outputs.reshape(len(labels), -1), -1) == labels))

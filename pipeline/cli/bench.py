@@ -20,6 +20,15 @@ def command(model, target, as_json):
     if not path.is_file():
         raise UserError(f"model file '{model}' not found", "pass the path of a .tflite file")
     profile = targets.load(target)
+    if profile.kind == "linux":            # emulated ARM Linux: no instruction counts (pipeline/linux/bench.py)
+        from pipeline.linux import bench_linux
+        r = bench_linux(path.read_bytes(), profile)
+        click.echo(json.dumps(r) if as_json else
+                   f"{path.name} on {r['target']} ({r['runtime']}; emulated time is not device time)\n"
+                   f"  MACs/inference {r['macs']:>12,}\n  tensor arena   {r['ram_bytes']:>12,} B\n"
+                   f"  model file     {r['flash_bytes']:>12,} B   (weights {r['weights_bytes']:,} B)\n"
+                   f"  ops            {' '.join(r['ops'])}")
+        return
     if profile.kind != "mcu":
         mcus = [n for n in targets.names() if targets.load(n).kind == "mcu"]
         raise UserError(f"bench measures microcontroller firmware; '{profile.name}' is a {profile.kind} target",

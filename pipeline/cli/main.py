@@ -14,7 +14,8 @@ from pipeline.errors import UserError
 
 # module name in pipeline/cli/ for each command, in the order `--help` lists them
 COMMANDS = ["run", "teacher", "distill", "quantize", "convert", "verify", "bench",
-            "compile", "flash", "monitor", "report", "targets", "datasets", "doctor"]
+            "compile", "flash", "monitor", "report", "targets", "datasets", "doctor",
+            "bundle", "gpu_check"]
 
 
 class _Group(click.Group):

@@ -1,0 +1,33 @@
+"""`edgedistill bundle MODEL.tflite --target NAME --out DIR [--labels FILE] [--data NAME]`."""
+
+from pathlib import Path
+
+import click
+
+
+@click.command("bundle")
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--target", required=True, help="Linux target: rpi4, rpi-armv7 or android-arm64.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="New folder for the bundle.")
+@click.option("--labels", type=click.Path(path_type=Path), default=None, help="Class names, one per line.")
+@click.option("--data", "dataset", default=None,
+              help="Take class names and the raw-value scale from this built-in data set.")
+def command(model, target, out, labels, dataset):
+    """Write a deployment folder: model, labels, metadata.json, and a runner script (Pi) or
+    assets/ + Kotlin snippet (Android)."""
+    from pipeline import targets
+    from pipeline.errors import UserError
+    from pipeline.linux.bundle import write_bundle
+    if not model.is_file():
+        raise UserError(f"model file {model} not found", "pass the path of a .tflite file")
+    names, raw_scale = None, None
+    if dataset:
+        from pipeline.data import catalog
+        spec = catalog.spec(dataset)
+        names, raw_scale = list(spec.classes), float(spec.scale)
+    if labels:
+        if not labels.is_file():
+            raise UserError(f"labels file {labels} not found", "pass a text file with one class name per line")
+        names = [line.strip() for line in labels.read_text().splitlines() if line.strip()]
+    r = write_bundle(model.read_bytes(), targets.load(target), out, names, raw_scale)
+    click.echo(f"bundle for {target} in {r['out']}: {', '.join(r['files'])}")

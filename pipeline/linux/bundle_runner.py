@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Classify samples with the model in this folder on a Raspberry Pi (or any Linux box).
+
+    python3 run_model.py SAMPLES.npy [--raw] [--reference] [--json]
+
+SAMPLES.npy: (N, *input shape) float model inputs, or raw values (e.g. 0..255 pixels) with --raw
+(multiplied by metadata.json's preprocessing.raw_scale first). int8 models get the inputs
+quantized with the scale and zero point in metadata.json. Prints one line per sample:
+`index label score`. Needs numpy and ai-edge-litert (64-bit OS: `pip install ai-edge-litert`)
+or tflite-runtime (32-bit OS: `pip install tflite-runtime`).
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def interpreter(model_path, reference):
+    try:
+        from ai_edge_litert.interpreter import Interpreter, OpResolverType
+    except ImportError:
+        from tflite_runtime.interpreter import Interpreter, OpResolverType
+    # default path: XNNPACK (fast); --reference: the builtin reference kernels (bit-exact golden)
+    resolver = OpResolverType.BUILTIN_REF if reference else OpResolverType.AUTO
+    interp = Interpreter(model_path=model_path, experimental_op_resolver_type=resolver)
+    interp.allocate_tensors()
+    return interp
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("samples")
+    ap.add_argument("--raw", action="store_true", help="inputs are raw values: apply raw_scale")
+    ap.add_argument("--reference", action="store_true", help="use the reference kernels")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    args = ap.parse_args(argv)
+    with open(os.path.join(HERE, "metadata.json")) as f:
+        meta = json.load(f)
+    with open(os.path.join(HERE, meta["labels_file"])) as f:
+        labels = [line.strip() for line in f if line.strip()]
+    interp = interpreter(os.path.join(HERE, meta["model_file"]), args.reference)
+    inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
+    x = np.load(args.samples).astype(np.float64)
+    if args.raw:
+        x = x * meta["preprocessing"]["raw_scale"]
+    q_in, q_out = meta["input"], meta["output"]
+    results = []
+    for i, sample in enumerate(x.reshape(len(x), *inp["shape"][1:])):
+        if q_in["scale"]:                  # int8: q = clip(floor(x / scale + 0.5) + zero_point)
+            sample = np.clip(np.floor(sample / q_in["scale"] + 0.5) + q_in["zero_point"], -128, 127)
+        interp.set_tensor(inp["index"], sample.astype(inp["dtype"])[None])
+        interp.invoke()
+        y = interp.get_tensor(out["index"])[0].astype(np.float64)
+        if q_out["scale"]:
+            y = (y - q_out["zero_point"]) * q_out["scale"]
+        k = int(np.argmax(y))
+        results.append({"index": i, "class": k, "label": labels[k] if k < len(labels) else str(k),
+                        "score": round(float(y[k]), 4)})
+    if args.json:
+        print(json.dumps({"predictions": results}))
+    else:
+        for r in results:
+            print(f"{r['index']} {r['label']} {r['score']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

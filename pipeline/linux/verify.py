@@ -1,0 +1,95 @@
+"""verify on an emulated ARM Linux target: the runtime the device uses (ai-edge-litert or
+tflite-runtime), in its Debian userland under qemu-user, on the reference kernels and on the
+default path (XNNPACK), all samples in one emulated process. Golden outputs: host LiteRT
+BUILTIN_REF, computed by the same script (pipeline/linux/guest.py) in this process."""
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.errors import UserError
+from pipeline.linux import guest
+
+REFERENCE = "litert-builtin-ref"
+
+
+def io_details(tflite: bytes) -> tuple[list[dict], list[dict]]:
+    from ai_edge_litert.interpreter import Interpreter
+    try:
+        interp = Interpreter(model_content=bytes(tflite))
+    except Exception as e:
+        raise UserError(f"LiteRT cannot load the model: {str(e).splitlines()[0]}",
+                        "pass a valid .tflite file (edgedistill convert writes one)") from None
+    return interp.get_input_details(), interp.get_output_details()
+
+
+def random_inputs(tflite: bytes, samples: int, seed: int = 0) -> np.ndarray:
+    """(samples, input elements) in the input dtype: uniform int8 codes, or N(0, 1) floats."""
+    ins, _ = io_details(tflite)
+    n = sum(int(np.prod(d["shape"])) for d in ins)
+    rng = np.random.default_rng(seed)
+    if ins[0]["dtype"] == np.int8:
+        return rng.integers(-128, 128, size=(samples, n), dtype=np.int8)
+    if ins[0]["dtype"] == np.uint8:
+        return rng.integers(0, 256, size=(samples, n), dtype=np.uint8)
+    return rng.standard_normal((samples, n)).astype(ins[0]["dtype"])
+
+
+def _pack(tflite: bytes, inputs, samples: int, seed: int) -> np.ndarray:
+    if inputs is None:
+        return random_inputs(tflite, samples, seed)
+    ins, _ = io_details(tflite)
+    n = sum(int(np.prod(d["shape"])) for d in ins)
+    x = np.asarray(inputs)[:samples].reshape(min(samples, len(inputs)), -1)
+    if x.shape[1] != n:
+        raise UserError(f"inputs have {x.shape[1]} elements per sample but the model takes {n}",
+                        "pass inputs shaped like the model's input")
+    return x.astype(ins[0]["dtype"])
+
+
+def run_emulated(tflite: bytes, target, x: np.ndarray, modes=("ref", "default"),
+                 const: list[int] | None = None) -> tuple[dict, dict]:
+    """-> ({mode: outputs (N, output elements)}, info from the guest) for packed inputs x;
+    mode "arena" (needs `const`, the constant tensor indices) puts arena_bytes in info."""
+    timeout = float(target.emulator.get("timeout_s", 300))
+    with tempfile.TemporaryDirectory(prefix="edlinux-") as d:
+        d = Path(d)
+        (d / "guest.py").write_text(Path(guest.__file__).read_text())
+        (d / "model.tflite").write_bytes(bytes(tflite))
+        np.save(d / "inputs.npy", np.ascontiguousarray(x))
+        if const is not None:
+            (d / "const.json").write_text(json.dumps(sorted(const)))
+        from pipeline.linux.qemu_user import run_python
+        run_python(target, d / "guest.py", [str(d / "model.tflite"), str(d / "inputs.npy"), str(d),
+                                            ",".join(modes)], timeout)
+        outs = {m: np.load(d / f"{m}.npy") for m in modes if m != "arena"}
+        info = json.loads((d / "info.json").read_text())
+    return outs, info
+
+
+def _max_diff(a: np.ndarray, b: np.ndarray):
+    if a.size == 0:
+        return 0
+    if np.issubdtype(a.dtype, np.integer):     # quantized outputs: LSB
+        return int(np.max(np.abs(a.astype(np.int64) - b.astype(np.int64))))
+    return float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64))))
+
+
+def verify_linux(tflite: bytes, target, inputs, samples: int, seed: int = 0) -> dict:
+    """DESIGN.md verify JSON (+ outputs, the emulated reference-kernel outputs) for a linux target;
+    `default_path_max_abs_diff` is the default (XNNPACK) path against the golden outputs."""
+    from pipeline import targets
+    target = targets.load(target) if isinstance(target, str) else target
+    x = _pack(tflite, inputs, samples, seed)
+    golden = guest.run(tflite, x, "ref")
+    outs, info = run_emulated(tflite, target, x)
+    ref = outs["ref"].astype(golden.dtype)
+    same = np.all(ref.reshape(len(x), -1) == golden.reshape(len(x), -1), axis=1)
+    return {"target": target.name, "reference": REFERENCE, "samples": int(len(x)),
+            "bitexact": float(np.mean(same)), "max_abs_diff": _max_diff(ref, golden),
+            "default_path_max_abs_diff": _max_diff(outs["default"].astype(golden.dtype), golden),
+            "runtime": f"{info['runtime']} {info['version']} ({info['machine']}, "
+                       f"qemu-user -cpu {target.emulator['qemu_cpu']})",
+            "outputs": ref}

@@ -1,5 +1,6 @@
 """Where the data folders (targets/, datasets/) are, in a checkout and in an installed wheel."""
 
+import tomllib
 from pathlib import Path
 
 _PKG = Path(__file__).resolve().parent
@@ -15,3 +16,19 @@ def data_dir(name: str) -> Path:
 
 def recipes_dir() -> Path:
     return _PKG / "recipes"
+
+
+def toml_names(folder: str) -> list[str]:
+    """Names of the profiles in a data folder: `targets` -> ['cortex-m4', ...]."""
+    return sorted(p.stem for p in data_dir(folder).glob("*.toml"))
+
+
+def load_toml(folder: str, name: str, what: str, command: str) -> dict:
+    """targets/<name>.toml (or datasets/...), or a UserError listing the names there are."""
+    from pipeline.errors import UserError
+    path = data_dir(folder) / f"{name}.toml"
+    if not path.is_file():
+        raise UserError(f"unknown {what} '{name}'",
+                        f"choose one of: {', '.join(toml_names(folder))} (see `edgedistill {command} list`)")
+    with open(path, "rb") as f:
+        return tomllib.load(f)

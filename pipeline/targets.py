@@ -1,11 +1,8 @@
 """Target profiles: one TOML per target in targets/. Adding a board touches no Python."""
 
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from pipeline.errors import UserError
-from pipeline.paths import data_dir
+from pipeline.paths import load_toml, toml_names
 
 
 @dataclass(frozen=True)
@@ -23,21 +20,12 @@ class Target:
     boards: dict = field(default_factory=dict)     # board name -> flashing info
 
 
-def _targets_dir() -> Path:
-    return data_dir("targets")
-
-
 def names() -> list[str]:
-    return sorted(p.stem for p in _targets_dir().glob("*.toml"))
+    return toml_names("targets")
 
 
 def load(name: str) -> Target:
-    path = _targets_dir() / f"{name}.toml"
-    if not path.is_file():
-        raise UserError(f"unknown target '{name}'",
-                        f"choose one of: {', '.join(names())} (see `edgedistill targets list`)")
-    with open(path, "rb") as f:
-        raw = tomllib.load(f)
+    raw = load_toml("targets", name, "target", "targets")
     return Target(
         name=raw["name"], kind=raw["kind"], description=raw["description"], cpu=raw["cpu"],
         features=tuple(raw.get("features", [])),

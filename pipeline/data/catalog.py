@@ -1,10 +1,8 @@
 """Built-in data sets: one TOML per set in datasets/ (source package, licence, shapes, splits)."""
 
-import tomllib
 from dataclasses import dataclass, field
 
-from pipeline.errors import UserError
-from pipeline.paths import data_dir
+from pipeline.paths import load_toml, toml_names
 
 
 @dataclass(frozen=True)
@@ -25,16 +23,11 @@ class DatasetSpec:
 
 
 def names() -> list[str]:
-    return sorted(p.stem for p in data_dir("datasets").glob("*.toml"))
+    return toml_names("datasets")
 
 
 def spec(name: str) -> DatasetSpec:
-    path = data_dir("datasets") / f"{name}.toml"
-    if not path.is_file():
-        raise UserError(f"unknown data set '{name}'",
-                        f"choose one of: {', '.join(names())} (see `edgedistill datasets list`)")
-    with open(path, "rb") as f:
-        raw = tomllib.load(f)
+    raw = load_toml("datasets", name, "data set", "datasets")
     return DatasetSpec(
         name=raw["name"], description=raw["description"], task=raw["task"], loader=raw["loader"],
         source=raw["source"], licence=raw["licence"], input_shape=tuple(raw["input_shape"]),

@@ -24,8 +24,18 @@ static inline uint32_t ed_load4(const int8_t *p) {
     return v;
 }
 
-/* GCC 12's arm_acle.h has no __ror; this pattern compiles to one ROR */
-static inline uint32_t ed_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
+/* SXTB16 / SXTAB16 of x ROR 8 in one instruction (GCC 12 does not fuse the rotate) */
+static inline uint32_t ed_sxtb16_ror8(uint32_t x) {
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+
+static inline uint32_t ed_sxtab16_ror8(uint32_t acc, uint32_t x) {
+    uint32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
+    return r;
+}
 
 /* the offset in both int16 lanes */
 static inline uint32_t ed_dup16(int32_t offset) {
@@ -39,33 +49,10 @@ static inline int32_t ed_dot_offset(const int8_t *w, const int8_t *x, int32_t n,
     for (; i + 4 <= n; i += 4) {
         const uint32_t xv = ed_load4(x + i), wv = ed_load4(w + i);
         acc = __smlad(__sxtb16(wv), __sxtab16(off2, xv), acc);
-        acc = __smlad(__sxtb16(ed_ror8(wv)), __sxtab16(off2, ed_ror8(xv)), acc);
+        acc = __smlad(ed_sxtb16_ror8(wv), ed_sxtab16_ror8(off2, xv), acc);
     }
     for (; i < n; ++i) acc += (int32_t)w[i] * ((int32_t)x[i] + offset);
     return acc;
-}
-
-/* Two weight rows (w, w + w_stride) against the same x: x is widened once for both. */
-static inline void ed_dot2_offset(const int8_t *w, int32_t w_stride, const int8_t *x, int32_t n,
-                                  uint32_t off2, int32_t offset, int32_t *a0, int32_t *a1) {
-    int32_t s0 = *a0, s1 = *a1, i = 0;
-    const int8_t *w1 = w + w_stride;
-    for (; i + 4 <= n; i += 4) {
-        const uint32_t xv = ed_load4(x + i);
-        const int32_t x02 = (int32_t)__sxtab16(off2, xv), x13 = (int32_t)__sxtab16(off2, ed_ror8(xv));
-        const uint32_t w0 = ed_load4(w + i), w1v = ed_load4(w1 + i);
-        s0 = __smlad(__sxtb16(w0), x02, s0);
-        s0 = __smlad(__sxtb16(ed_ror8(w0)), x13, s0);
-        s1 = __smlad(__sxtb16(w1v), x02, s1);
-        s1 = __smlad(__sxtb16(ed_ror8(w1v)), x13, s1);
-    }
-    for (; i < n; ++i) {
-        const int32_t xo = (int32_t)x[i] + offset;
-        s0 += (int32_t)w[i] * xo;
-        s1 += (int32_t)w1[i] * xo;
-    }
-    *a0 = s0;
-    *a1 = s1;
 }
 
 #endif

@@ -49,18 +49,30 @@ def _split_off(x, y, n, rng):
     return (x[mask], y[mask]), (x[take], y[take])
 
 
-def load(name: str, seed: int = 0, limit: dict | None = None) -> Splits:
-    """`limit` ({'train': N, 'test': N}) subsamples for --quick runs; val and test stay stratified."""
+def load(name: str, seed: int = 0, limit: dict | None = None, resize: tuple[int, int] | None = None) -> Splits:
+    """A built-in name, or a path to the user's own data (see pipeline.data.user).
+
+    `limit` ({'train': N, 'test': N}) subsamples for --quick runs; val and test stay stratified.
+    `resize` (H, W) applies to folders of images only.
+    """
+    from pipeline.data import user
+    if user.is_path(name):
+        return user.load_path(name, seed, resize=resize, limit=limit)
     spec = catalog.spec(name)
+    return make_splits(spec.name, spec.classes, LOADERS[spec.loader](spec), spec.splits, spec.scale,
+                       seed, limit)
+
+
+def make_splits(name, classes, raw, splits: dict, scale: float, seed: int, limit: dict | None) -> Splits:
+    """raw = (x, y) one pool, or (x_train, y_train, x_test, y_test); splits = {'test':, 'val':}."""
     rng = np.random.default_rng(seed)
-    raw = LOADERS[spec.loader](spec)
     if len(raw) == 2:                          # one pool: carve test then val out of it
         x, y = raw
-        n_test = round(spec.splits["test"] * len(y)) if spec.splits["test"] < 1 else spec.splits["test"]
+        n_test = round(splits["test"] * len(y)) if splits["test"] < 1 else splits["test"]
         (x_tr, y_tr), (x_te, y_te) = _split_off(x, y, n_test, rng)
     else:
         x_tr, y_tr, x_te, y_te = raw
-    val = spec.splits["val"]
+    val = splits["val"]
     n_val = round(val * (len(y_tr) + len(y_te))) if val < 1 else val
     (x_tr, y_tr), (x_va, y_va) = _split_off(x_tr, y_tr, n_val, rng)
     if limit:
@@ -73,6 +85,6 @@ def load(name: str, seed: int = 0, limit: dict | None = None) -> Splits:
     else:
         order = rng.permutation(len(y_tr))
         x_tr, y_tr = x_tr[order], y_tr[order]
-    s = np.float32(spec.scale)
+    s = np.float32(scale)
     rep = x_tr[rng.permutation(len(y_tr))[:REPRESENTATIVE_SAMPLES]]
-    return Splits(spec.name, spec.classes, x_tr * s, y_tr, x_va * s, y_va, x_te * s, y_te, rep * s)
+    return Splits(name, tuple(classes), x_tr * s, y_tr, x_va * s, y_va, x_te * s, y_te, rep * s)

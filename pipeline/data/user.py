@@ -1,0 +1,171 @@
+"""The user's own data, given as a path instead of a built-in name.
+
+- a folder with one sub-folder per class, holding images (any format Pillow reads)
+- `.npz` with arrays `x` (N, ...) and `y` (N,)
+- `.csv` with a header, a `label` column, and numeric feature columns
+
+Every refusal is a UserError naming the offending file or folder, so the user can fix it.
+Splits are seeded and stratified like the built-in sets': 20 % test, 10 % val.
+"""
+
+import csv
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.errors import UserError
+
+SPLITS = {"test": 0.2, "val": 0.1}
+MIN_PER_CLASS = 3    # one sample each for train, val and test
+
+
+def is_path(name: str) -> bool:
+    """An existing file/folder is the user's data, unless it is also a built-in name written bare
+    (a folder called `digits` in the working directory must not shadow the built-in set)."""
+    from pipeline.data import catalog
+    if not Path(name).exists():
+        return False
+    return name not in catalog.names() or "/" in name or name.startswith(".")
+
+
+def load_path(path, seed: int, resize: tuple[int, int] | None = None, limit: dict | None = None):
+    from pipeline.data import make_splits
+    p = Path(path)
+    if p.is_dir():
+        x, y, classes, scale = _images(p, resize)
+    elif p.suffix.lower() == ".npz":
+        x, y, classes, scale = _npz(p)
+    elif p.suffix.lower() == ".csv":
+        x, y, classes, scale = _csv(p)
+    else:
+        raise UserError(f"{p}: don't know how to read '{p.suffix or p.name}' files",
+                        "give a folder of class sub-folders with images, a .npz with x/y, or a .csv with a label column")
+    _check_counts(p, y, classes)
+    return make_splits(p.name, classes, (x, y), SPLITS, scale, seed, limit)
+
+
+def _labels(path: Path, raw) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Any label values (ints or strings) -> 0..K-1 in sorted order, plus their names."""
+    raw = np.asarray(raw)
+    if raw.ndim != 1:
+        raise UserError(f"{path}: labels must be one value per sample, got shape {raw.shape}",
+                        "store y as a 1-D array of class labels")
+    values, y = np.unique(raw, return_inverse=True)
+    return y.astype(np.int64), tuple(str(v) for v in values)
+
+
+def _check_counts(path: Path, y: np.ndarray, classes: tuple[str, ...]):
+    if len(classes) < 2:
+        raise UserError(f"{path}: only one class ({classes[0] if classes else 'none'})",
+                        "a classifier needs samples of at least 2 classes")
+    counts = np.bincount(y, minlength=len(classes))
+    if counts.min() < MIN_PER_CLASS:
+        c = classes[int(counts.argmin())]
+        raise UserError(f"{path}: class '{c}' has {counts.min()} sample(s)",
+                        f"give at least {MIN_PER_CLASS} per class (one each for train, val and test)")
+
+
+def _images(root: Path, resize):
+    from PIL import Image, UnidentifiedImageError
+    class_dirs = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    if not class_dirs:
+        raise UserError(f"{root} has no class sub-folders",
+                        "put each class's images in their own sub-folder, e.g. cats/, dogs/")
+    images, labels, first = [], [], None
+    for label, d in enumerate(class_dirs):
+        files = sorted(f for f in d.iterdir() if f.is_file() and not f.name.startswith("."))
+        if not files:
+            raise UserError(f"class folder {d} is empty", "add images to it or remove it")
+        for f in files:
+            try:
+                with Image.open(f) as im:
+                    im.load()   # decode now: a truncated file fails here, not later
+                    # grey stays grey (1 channel); anything with colour or alpha becomes RGB
+                    im = im.convert("L" if im.mode in ("1", "L", "LA", "I", "I;16", "F") else "RGB")
+            except (UnidentifiedImageError, OSError, ValueError) as e:
+                raise UserError(f"{f} is not a readable image ({e})", "remove or replace it") from None
+            if resize:
+                im = im.resize((resize[1], resize[0]), Image.BILINEAR)   # Pillow takes (W, H)
+            elif first is None:
+                first = (f, im.size)
+            elif im.size != first[1]:
+                raise UserError(f"{f} is {im.size[0]}x{im.size[1]} but {first[0]} is "
+                                f"{first[1][0]}x{first[1][1]} (mixed image sizes)",
+                                "resize them to one size, or pass --resize HxW")
+            images.append(im)
+            labels.append(label)
+    # a mix of grey and colour images: promote all to RGB so every sample has the same shape
+    mode = "L" if all(im.mode == "L" for im in images) else "RGB"
+    x = np.stack([np.asarray(im.convert(mode), np.float32) for im in images])
+    x = x[..., None] if mode == "L" else x    # (N, H, W, C)
+    return x, np.array(labels, np.int64), tuple(d.name for d in class_dirs), 1 / 255
+
+
+def _npz(path: Path):
+    try:
+        with np.load(path, allow_pickle=False) as z:   # no pickles: a data file must not run code
+            keys = set(z.files)
+            if not {"x", "y"} <= keys:
+                raise UserError(f"{path} lacks array {'x' if 'x' not in keys else 'y'} (has: {sorted(keys)})",
+                                "save it with np.savez(path, x=samples, y=labels)")
+            x, y_raw = z["x"], z["y"]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+        raise UserError(f"{path} is not a readable .npz file ({e})", "save it with np.savez(path, x=..., y=...)") from None
+    if len(x) != len(y_raw):
+        raise UserError(f"{path}: x has {len(x)} samples but y has {len(y_raw)} labels",
+                        "give one label per sample")
+    if not np.issubdtype(x.dtype, np.number) or x.ndim < 2:
+        raise UserError(f"{path}: x must be a numeric array of shape (N, ...), got {x.dtype} {x.shape}",
+                        "store the samples as numbers, one row per sample")
+    y, classes = _labels(path, y_raw)
+    return x.astype(np.float32), y, classes, 1.0   # values used as given: scale them beforehand
+
+
+def _csv(path: Path):
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.reader(f))
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"{path} is not a readable CSV text file ({e})", "save it as UTF-8 CSV") from None
+    if not rows:
+        raise UserError(f"{path} is empty", "give a header row with a `label` column, then one row per sample")
+    header = [h.strip() for h in rows[0]]
+    if "label" not in header:
+        raise UserError(f"{path} has no `label` column (columns: {', '.join(header)})",
+                        "name the class column `label` in the header row")
+    li = header.index("label")
+    features = [i for i in range(len(header)) if i != li]
+    if not features:
+        raise UserError(f"{path} has no feature columns", "add numeric columns besides `label`")
+    x, labels = [], []
+    for n, row in enumerate(rows[1:], 2):
+        if not any(c.strip() for c in row):
+            continue   # blank line
+        if len(row) != len(header):
+            raise UserError(f"{path} line {n} has {len(row)} fields, the header has {len(header)}",
+                            "give every row one value per column")
+        try:
+            x.append([float(row[i]) for i in features])
+        except ValueError:
+            bad = next(i for i in features if not _is_number(row[i]))
+            raise UserError(f"{path} line {n}, column `{header[bad]}`: '{row[bad]}' is not a number",
+                            "feature columns must be numeric; only `label` may hold text") from None
+        labels.append(row[li].strip())
+    if not x:
+        raise UserError(f"{path} has a header but no samples", "add one row per sample")
+    # integer labels sort as numbers (2 before 10), other labels as text
+    y, classes = _labels(path, [int(v) for v in labels] if all(_is_int(v) for v in labels) else labels)
+    return np.array(x, np.float32), y, classes, 1.0
+
+
+def _is_int(s: str) -> bool:
+    return s.lstrip("-").isdigit()
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False

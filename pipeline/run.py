@@ -1,4 +1,5 @@
-"""`edgedistill run`: data -> teacher -> distill -> qat -> convert -> verify -> TFLM package -> report.
+"""`edgedistill run`: data -> teacher -> distill -> qat -> convert -> verify -> TFLM package ->
+firmware (MCU targets) -> report.
 
 Each stage is a function in pipeline/stages/; this module only wires them to the run directory
 (pipeline/rundir.py): keys, reuse, atomic commit, one progress line per stage, metrics.json.
@@ -66,18 +67,20 @@ def _keras_loader(path):
     return load
 
 
+def _file_key(path: str | None) -> str | None:
+    """Content hash of a user's model file or SavedModel dir, so editing it redoes its stage."""
+    from pipeline.rundir import hash_path
+    return hash_path(Path(path)) if path and Path(path).exists() else None
+
+
 def _save(model, path: Path) -> Path:
     model.save(path)
     return path
 
 
-STAGES = ("data", "teacher", "distill", "qat", "convert", "verify", "tflm", "firmware", "report")
-
-
 def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> dict:
     """Runs the stages in order up to and including `until`; returns metrics (or stage figures)."""
     from pipeline import data
-    from pipeline.rundir import hash_path
     from pipeline.stages import teacher as teacher_stage
     from pipeline.stages import training
     p = Pipeline(recipe, target, out, echo)
@@ -95,15 +98,13 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
 
     # teacher: a user's file (keyed by its content) or a zoo recipe
     tcfg = recipe.teacher
-    tsrc = hash_path(Path(tcfg.path)) if tcfg.path and Path(tcfg.path).exists() else None
-    tkey = key_of("teacher", {**asdict(tcfg), "file": tsrc, "seed": recipe.seed}, dkey)
+    tkey = key_of("teacher", {**asdict(tcfg), "file": _file_key(tcfg.path), "seed": recipe.seed}, dkey)
     teacher = _Lazy(_keras_loader(rd.path("teacher.keras")))
 
     from pipeline.stages import distill as distill_stage
     scfg, dcfg = recipe.student, recipe.distill
     dist_cfg = {k: v for k, v in asdict(dcfg).items() if k != "baseline"}
-    ssrc = hash_path(Path(scfg.path)) if scfg.path and Path(scfg.path).exists() else None
-    scfg_key = {**asdict(scfg), "file": ssrc}
+    scfg_key = {**asdict(scfg), "file": _file_key(scfg.path)}
     skey = key_of("distill", {"student": scfg_key, "distill": dist_cfg, "seed": recipe.seed}, tkey)
     if until != "teacher" and rd.cached("distill", skey) is None:
         distill_stage.build_student(scfg, splits)   # a bad student fails now, not after the teacher

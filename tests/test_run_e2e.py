@@ -132,6 +132,7 @@ def test_a_run_killed_mid_stage_resumes_with_no_corrupt_artifact(tmp_path):
     r = edgedistill("run", "--recipe", "digits", "--quick", "--out", out, check=True)
     verbs = _stage_verbs(r.stdout)
     assert verbs["teacher"] == "reused" and verbs["distill"] == "made", verbs
+    import pipeline.qat  # noqa: F401  registers the QAT layers student_qat.keras is made of
     for name in ("teacher.keras", "student.keras", "student_qat.keras"):
         keras.models.load_model(out / name, compile=False)    # every artifact loads
     assert not any((out / ".tmp").iterdir())

@@ -1,5 +1,7 @@
-"""Prebuild the emulated ARM userlands of the Linux targets (called by `make setup`; also builds
-on first need). Usage: python tools/build_rootfs.py [TARGET ...]   (default: every linux target)"""
+"""Prebuild the emulated ARM userlands of the Linux targets and, for targets whose runtime is
+tflite-runtime, the host reference env of that version (their verify golden; see
+pipeline/linux/hostref.py). Called by `make setup`; both also build on first need.
+Usage: python tools/build_rootfs.py [TARGET ...]   (default: every linux target)"""
 
 import sys
 import time
@@ -9,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline import targets  # noqa: E402
 from pipeline.errors import UserError  # noqa: E402
-from pipeline.linux import rootfs  # noqa: E402
+from pipeline.linux import hostref, rootfs  # noqa: E402
 
 
 def main(argv):
@@ -17,8 +19,11 @@ def main(argv):
     try:
         for name in names:
             t0 = time.monotonic()
-            view = rootfs.view_for(targets.load(name))
-            print(f"{name}: {view} ({time.monotonic() - t0:.1f} s)")
+            target = targets.load(name)
+            view = rootfs.view_for(target)
+            spec = hostref.spec_for(target)
+            ref = f", host reference {hostref.ensure(spec).parents[1]}" if spec else ""
+            print(f"{name}: {view}{ref} ({time.monotonic() - t0:.1f} s)")
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

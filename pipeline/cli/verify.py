@@ -30,3 +30,7 @@ def command(model, target, samples, dataset, seed, as_json):
         acc = f", accuracy {r['accuracy']:.2%}" if "accuracy" in r else ""
         click.echo(f"{profile.name}: {r['bitexact']:.1%} of {r['samples']} samples bit-exact with "
                    f"{r['reference']} (max |diff| {r['max_abs_diff']}){acc}")
+        other = r.get("vs_litert_builtin_ref")
+        if other:
+            click.echo(f"  vs {other['reference']}: {other['bitexact']:.1%} bit-exact, max |diff| "
+                       f"{other['max_abs_diff']} ({other['note']})")

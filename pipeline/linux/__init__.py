@@ -6,8 +6,9 @@ runtime (ai-edge-litert / tflite-runtime) in a Debian userland under qemu-user.
     gpu_check(tflite) -> dict                                       (LiteRT GPU delegate, our rules)
     write_bundle(tflite, target, out_dir, labels, raw_scale) -> dict     (deployment folder)
 
-Modules: rootfs (userland builder + cache), qemu_user (runner), guest (the script run on the
-ARM side and as the host reference), verify, bench, gpu, bundle (+ bundle_runner, the Pi script).
+Modules: rootfs (userland builder + cache), hostref (host tflite-runtime env: that runtime's
+golden), qemu_user (runner), guest (the script run on the ARM side and as the host reference),
+verify, bench, gpu, bundle (+ bundle_runner, the Pi script).
 """
 
 from pipeline.linux.bench import bench_linux

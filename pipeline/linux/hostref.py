@@ -1,0 +1,144 @@
+"""Host reference for targets whose device runtime is tflite-runtime (rpi-armv7): the golden must
+be the host run of the SAME runtime and version, because tflite-runtime 2.14's FULLY_CONNECTED
+reference kernel requantizes with integer double rounding while LiteRT 2.3's does it in float
+(TF commit 7743831a "Make the fully_connected ref kernel do requant in float";
+tensorflow/tensorflow#119412, google-ai-edge/LiteRT#8567): 1 LSB apart on ~0.5 % of samples.
+tflite-runtime 2.14 is bit-exact across x86_64, aarch64 and armv7, so its host run is the golden.
+
+A small venv (tflite-runtime==<version>, numpy<2: its wheels are built against numpy 1.x) cached
+in ~/.cache/edgedistill/hostref-<runtime>-<version>-py<python>-<hash>, built once in a temp dir
+and renamed into place; it runs pipeline/linux/guest.py unchanged (guest falls back to
+tflite_runtime when ai_edge_litert is absent, which it is in this venv).
+
+    spec_for(target) -> HostRefSpec | None      (None: the golden is host LiteRT, in-process)
+    ensure(spec, progress=print) -> Path        (the venv's python; builds on first need)
+    run(spec, tflite, x, mode="ref") -> outputs
+"""
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.errors import UserError
+from pipeline.linux import guest
+from pipeline.linux.rootfs import cache_root
+
+LAYOUT = 1          # bump when the venv layout built here changes: invalidates old caches
+# tflite-runtime 2.14 wheels are compiled against the numpy 1.x ABI (fails to import under 2.x)
+_EXTRA = {"tflite-runtime": ("numpy<2",)}
+
+
+@dataclass(frozen=True)
+class HostRefSpec:
+    runtime: str                      # "tflite-runtime"
+    version: str                      # "2.14.0"
+    python: str                       # "3.11": same as the guest's interpreter
+    extra: tuple[str, ...]            # further pins, e.g. numpy<2
+
+    def key(self) -> str:
+        blob = json.dumps([LAYOUT, self.runtime, self.version, self.python, list(self.extra),
+                           platform.machine()])
+        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+    @property
+    def reference(self) -> str:
+        """Golden name in the verify JSON, e.g. "tflite-runtime-2.14-builtin-ref"."""
+        return f"{self.runtime}-{'.'.join(self.version.split('.')[:2])}-builtin-ref"
+
+
+def spec_for(target) -> HostRefSpec | None:
+    """The host env for `target`'s runtime, pinned like its userland's wheel; None for LiteRT."""
+    if target.runtime != "tflite-runtime":
+        return None
+    pins = [w for w in target.emulator.get("wheels", ()) if w.startswith("tflite-runtime==")]
+    if not pins:
+        raise UserError(f"target '{target.name}' pins no tflite-runtime==VERSION in its wheels",
+                        f"add it to targets/{target.name}.toml (see targets/rpi-armv7.toml)")
+    return HostRefSpec("tflite-runtime", pins[0].split("==", 1)[1],
+                       str(target.emulator.get("python", "3.11")), _EXTRA["tflite-runtime"])
+
+
+def path_for(spec: HostRefSpec) -> Path:
+    return cache_root() / f"hostref-{spec.runtime}-{spec.version}-py{spec.python}-{spec.key()}"
+
+
+def _base_python(ver: str) -> str:
+    if "%d.%d" % sys.version_info[:2] == ver:
+        return sys.executable
+    exe = shutil.which(f"python{ver}")
+    if exe is None:
+        raise UserError(f"building the host reference env failed: python{ver} is not installed",
+                        f"install Python {ver} (tflite-runtime wheels exist only for some versions)")
+    return exe
+
+
+def _run(cmd, what):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
+        raise UserError(f"building the host reference env failed ({what}): {' | '.join(tail)}",
+                        "check that pypi.org is reachable, then retry "
+                        "(`python tools/build_rootfs.py` rebuilds it)")
+
+
+def ensure(spec: HostRefSpec, progress=None) -> Path:
+    """The cached venv's python for `spec`, built first if missing (~10 s, ~10 MB download)."""
+    final = path_for(spec)
+    if (final / ".complete").is_file():
+        return final / "bin" / "python"
+    say = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    base = _base_python(spec.python)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    reqs = [f"{spec.runtime}=={spec.version}", *spec.extra]
+    say(f"building the host reference env {' '.join(reqs)} (once; cached in {final}) ...")
+    t0 = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix=f".build-{final.name}-", dir=final.parent))
+    try:
+        venv = work / "venv"
+        # `python -m pip` below, never bin/pip: its shebang would still name the temp dir
+        _run([base, "-m", "venv", str(venv)], "python -m venv")
+        _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+              "--only-binary=:all:", *reqs], "pip install " + " ".join(reqs))
+        (venv / ".complete").write_text(json.dumps({"spec": spec.__dict__,
+                                                    "seconds": round(time.monotonic() - t0, 1)},
+                                                   default=list))
+        try:
+            os.rename(venv, final)        # atomic: a concurrent builder that won leaves ours unused
+        except OSError:
+            if not (final / ".complete").is_file():
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    say(f"host reference env ready in {time.monotonic() - t0:.0f} s")
+    return final / "bin" / "python"
+
+
+def run(spec: HostRefSpec, tflite: bytes, x: np.ndarray, mode: str = "ref", progress=None) -> np.ndarray:
+    """guest.py in the host env: outputs (N, output elements) of `spec`'s runtime for inputs x."""
+    python = ensure(spec, progress)
+    with tempfile.TemporaryDirectory(prefix="edhostref-") as d:
+        d = Path(d)
+        (d / "model.tflite").write_bytes(bytes(tflite))
+        np.save(d / "inputs.npy", np.ascontiguousarray(x))
+        # -I: no PYTHONPATH / user site, so nothing from the project's venv (LiteRT) leaks in
+        r = subprocess.run([str(python), "-I", guest.__file__, str(d / "model.tflite"),
+                            str(d / "inputs.npy"), str(d), mode], capture_output=True, text=True)
+        if r.returncode != 0:
+            tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
+            raise UserError(f"the host {spec.runtime} reference exited {r.returncode}: {' | '.join(tail)}",
+                            f"delete {path_for(spec)} to rebuild it")
+        info = json.loads((d / "info.json").read_text())
+        if (info["runtime"], info["version"]) != (spec.runtime, spec.version):
+            raise UserError(f"the host reference env runs {info['runtime']} {info['version']}, "
+                            f"not {spec.runtime} {spec.version}", f"delete {path_for(spec)} to rebuild it")
+        return np.load(d / f"{mode}.npy")

@@ -8,16 +8,20 @@ from pipeline.errors import UserError
 
 
 def _dataset_inputs(tflite: bytes, dataset: str, samples: int):
-    """The data set's test split, quantized with the model's input scale and zero point."""
+    """The data set's test split: quantized with the model's input scale and zero point for an
+    int8 model, as float32 for a float model (float16 / dynamic / float32 variants)."""
     from pipeline import data
-    from pipeline.runtimes import tflm
+    from pipeline.runtimes import litert
     from pipeline.stages.convert import quantize_inputs
     splits = data.load(dataset)
-    want = tuple(int(d) for d in tflm.io_details(tflite)[0]["shape"][1:])
+    detail = litert.input_details(tflite)
+    want = tuple(int(d) for d in detail["shape"][1:])
     if splits.input_shape != want:
         raise UserError(f"data set '{dataset}' has inputs {splits.input_shape} but the model takes {want}",
                         "pass the data set the model was trained on, or leave --data out for random inputs")
-    return quantize_inputs(tflite, splits.x_test[:samples]), splits.y_test[:samples]
+    x = splits.x_test[:samples]
+    x = quantize_inputs(tflite, x) if detail["dtype"] == np.int8 else x.astype(detail["dtype"])
+    return x, splits.y_test[:samples]
 
 
 def verify(tflite: bytes, target, samples: int, dataset: str | None = None, seed: int = 0) -> dict:

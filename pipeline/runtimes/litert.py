@@ -24,6 +24,11 @@ def run(model: bytes, inputs: np.ndarray, reference: bool = True) -> np.ndarray:
     return np.stack(outs)
 
 
+def input_details(model: bytes) -> dict:
+    """Input 0: {'shape', 'dtype', 'quantization', ...} as LiteRT reports it (any variant)."""
+    return _interpreter(model).get_input_details()[0]
+
+
 def ops(model: bytes) -> list[str]:
     """Builtin op names in execution order, e.g. ['CONV_2D', 'FULLY_CONNECTED']."""
     interp = _interpreter(model)

@@ -49,3 +49,26 @@ def test_verify_refusals(digits_tflite, args, needle):
 def test_verify_missing_model_file(tmp_path):
     r = edgedistill("verify", tmp_path / "none.tflite", "--target", "host")
     assert r.returncode == 2 and "not found" in r.stderr
+
+
+def test_float_variants_verify_on_linux_targets_with_real_data(tmp_path):
+    """float16 / float32 exports (Pi float32, Android GPU float16) take float inputs from --data."""
+    import numpy as np
+
+    from pipeline import data
+    from pipeline.stages.convert import convert
+    d = data.load("digits")
+    inp = keras.Input((8, 8, 1))
+    x = keras.layers.Flatten()(inp)
+    model = keras.Model(inp, keras.layers.Dense(10)(x))
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(d.x_train, d.y_train, epochs=30, verbose=0)
+    for variant, target in (("float16", "android-arm64"), ("float32", "rpi4")):
+        path = tmp_path / f"m_{variant}.tflite"
+        path.write_bytes(convert(model, d.representative, variant=variant))
+        out = json.loads(edgedistill("verify", path, "--target", target, "--data", "digits",
+                                     "--samples", "40", "--json", check=True).stdout)
+        # float kernels on ARM may differ from x86 in the last bits (FMA), never more
+        assert out["samples"] == 40 and out["max_abs_diff"] < 1e-4, out
+        assert out["accuracy"] > 0.8 and isinstance(out["max_abs_diff"], float)
+        assert np.isfinite(out["default_path_max_abs_diff"])

@@ -1,7 +1,6 @@
 """Run a Python script in an emulated ARM userland with qemu-user: no chroot, no binfmt, CPU pinned
 by the target profile (an unpinned `max` CPU makes XNNPACK choose other kernels)."""
 
-import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -60,6 +59,3 @@ def run_python(target, script: Path, args: list[str], timeout: float, progress=N
                         f"{root.resolve().parent}/rootfs-* to rebuild the userland")
     return res
 
-
-def host_env_ok() -> bool:
-    return all(shutil.which(b) for b in _QEMU.values()) and os.name == "posix"

@@ -1,5 +1,6 @@
 """Where the data folders (targets/, datasets/) are, in a checkout and in an installed wheel."""
 
+import os
 import tomllib
 from pathlib import Path
 
@@ -12,6 +13,12 @@ def data_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"edgedistill data folder '{name}' is missing from the installation")
+
+
+def cache_dir() -> Path:
+    """Per-user cache for things built once per machine: the QEMU plugin, ARM userlands, host envs."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "edgedistill"
 
 
 def recipes_dir() -> Path:

@@ -9,16 +9,11 @@ import subprocess
 from pathlib import Path
 
 from pipeline.errors import UserError
-from pipeline.paths import data_dir
+from pipeline.paths import cache_dir, data_dir
 
 
 def source() -> Path:
     return data_dir("targets") / "qemu" / "insn_count.c"
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "edgedistill"
 
 
 def path() -> Path:

@@ -17,13 +17,11 @@ tflite_runtime when ai_edge_litert is absent, which it is in this venv).
 
 import hashlib
 import json
-import os
 import platform
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +29,8 @@ import numpy as np
 
 from pipeline.errors import UserError
 from pipeline.linux import guest
-from pipeline.linux.rootfs import cache_root
+from pipeline.linux import buildonce
+from pipeline.paths import cache_dir
 
 LAYOUT = 1          # bump when the venv layout built here changes: invalidates old caches
 # tflite-runtime 2.14 wheels are compiled against the numpy 1.x ABI (fails to import under 2.x)
@@ -69,7 +68,7 @@ def spec_for(target) -> HostRefSpec | None:
 
 
 def path_for(spec: HostRefSpec) -> Path:
-    return cache_root() / f"hostref-{spec.runtime}-{spec.version}-py{spec.python}-{spec.key()}"
+    return cache_dir() / f"hostref-{spec.runtime}-{spec.version}-py{spec.python}-{spec.key()}"
 
 
 def _base_python(ver: str) -> str:
@@ -82,44 +81,22 @@ def _base_python(ver: str) -> str:
     return exe
 
 
-def _run(cmd, what):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
-        raise UserError(f"building the host reference env failed ({what}): {' | '.join(tail)}",
-                        "check that pypi.org is reachable, then retry "
-                        "(`python tools/build_rootfs.py` rebuilds it)")
-
-
 def ensure(spec: HostRefSpec, progress=None) -> Path:
     """The cached venv's python for `spec`, built first if missing (~10 s, ~10 MB download)."""
-    final = path_for(spec)
-    if (final / ".complete").is_file():
-        return final / "bin" / "python"
-    say = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
-    base = _base_python(spec.python)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    fix = "check that pypi.org is reachable, then retry (`python tools/build_rootfs.py` rebuilds it)"
     reqs = [f"{spec.runtime}=={spec.version}", *spec.extra]
-    say(f"building the host reference env {' '.join(reqs)} (once; cached in {final}) ...")
-    t0 = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix=f".build-{final.name}-", dir=final.parent))
-    try:
+    subject = "the host reference env"
+
+    def make(work: Path):
+        base = _base_python(spec.python)
         venv = work / "venv"
         # `python -m pip` below, never bin/pip: its shebang would still name the temp dir
-        _run([base, "-m", "venv", str(venv)], "python -m venv")
-        _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-              "--only-binary=:all:", *reqs], "pip install " + " ".join(reqs))
-        (venv / ".complete").write_text(json.dumps({"spec": spec.__dict__,
-                                                    "seconds": round(time.monotonic() - t0, 1)},
-                                                   default=list))
-        try:
-            os.rename(venv, final)        # atomic: a concurrent builder that won leaves ours unused
-        except OSError:
-            if not (final / ".complete").is_file():
-                raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    say(f"host reference env ready in {time.monotonic() - t0:.0f} s")
+        buildonce.run_step([base, "-m", "venv", str(venv)], "python -m venv", subject, fix)
+        buildonce.run_step([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+                            "--disable-pip-version-check", "--only-binary=:all:", *reqs],
+                           "pip install " + " ".join(reqs), subject, fix)
+        return venv, {"spec": spec.__dict__}
+    final = buildonce.ensure(path_for(spec), f"the host reference env {' '.join(reqs)}", make, progress)
     return final / "bin" / "python"
 
 

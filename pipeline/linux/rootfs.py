@@ -13,14 +13,14 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import UserError
+from pipeline.linux import buildonce
+from pipeline.paths import cache_dir
 
 # Debian mirror and keyring of the host (Debian 12); the rootfs suite comes from the profile
 MIRROR = "http://deb.debian.org/debian"
@@ -78,27 +78,13 @@ def spec_for(target) -> RootfsSpec:
                       tuple(e["wheels"]), tuple(e["pip_platforms"]), bool(e.get("pip_no_deps", False)))
 
 
-def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "edgedistill"
-
-
 def path_for(spec: RootfsSpec) -> Path:
-    return cache_root() / f"rootfs-{spec.debian_arch}-{spec.key()}"
+    return cache_dir() / f"rootfs-{spec.debian_arch}-{spec.key()}"
 
 
 def ensure(spec: RootfsSpec, progress=None) -> Path:
     """The cached rootfs for `spec`, built first if missing (about a minute, ~50 MB download)."""
-    final = path_for(spec)
-    if (final / ".complete").is_file():
-        return final
-    say = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
-    final.parent.mkdir(parents=True, exist_ok=True)
-    say(f"building the {spec.debian_arch} Debian {spec.suite} userland for emulation "
-        f"(once; cached in {final}) ...")
-    t0 = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix=f".build-{final.name}-", dir=final.parent))
-    try:
+    def make(work: Path):
         root = work / "root"
         root.mkdir()
         debs = _download_debs(spec, work / "apt")
@@ -109,17 +95,9 @@ def ensure(spec: RootfsSpec, progress=None) -> Path:
         (root / "proc").mkdir(exist_ok=True)
         (root / "proc" / "cpuinfo").write_text(cpuinfo("cortex-a72" if spec.debian_arch == "arm64"
                                                        else "cortex-a15"))
-        (root / ".complete").write_text(json.dumps({"spec": spec.__dict__, "debs": [d.name for d in debs],
-                                                    "seconds": round(time.monotonic() - t0, 1)}, default=list))
-        try:
-            os.rename(root, final)        # atomic: a concurrent builder that won leaves ours unused
-        except OSError:
-            if not (final / ".complete").is_file():
-                raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    say(f"userland ready in {time.monotonic() - t0:.0f} s")
-    return final
+        return root, {"spec": spec.__dict__, "debs": [d.name for d in debs]}
+    return buildonce.ensure(path_for(spec), f"the {spec.debian_arch} Debian {spec.suite} userland for "
+                            "emulation", make, progress)
 
 
 def view_for(target, progress=None) -> Path:
@@ -162,13 +140,8 @@ def cpuinfo(cpu: str, cores: int = 4) -> str:
 
 
 def _run(cmd, what, env=None):
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if r.returncode != 0:
-        tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
-        raise UserError(f"building the emulated userland failed ({what}): {' | '.join(tail)}",
-                        "check that deb.debian.org and pypi.org are reachable, then retry "
-                        "(`python tools/build_rootfs.py` rebuilds it)")
-    return r
+    return buildonce.run_step(cmd, what, "the emulated userland", "check that deb.debian.org and pypi.org are reachable, then retry "
+                              "(`python tools/build_rootfs.py` rebuilds it)", env)
 
 
 def _download_debs(spec: RootfsSpec, d: Path) -> list[Path]:

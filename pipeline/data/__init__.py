@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.data import catalog
+from pipeline.data import catalog, standardize
 from pipeline.data.sources import LOADERS
 
 REPRESENTATIVE_SAMPLES = 200   # calibration set for conversion: TFLite's guidance is 100-500
@@ -21,6 +21,10 @@ class Splits:
     x_test: np.ndarray
     y_test: np.ndarray
     representative: np.ndarray
+    task: str = "classification"            # or "anomaly" (y: 0 normal, 1 anomalous; AUC)
+    # how raw samples became model inputs, stored with the model so a device can repeat it,
+    # e.g. {"frontend": {...}} for audio (pipeline.data.audio.frontend)
+    preprocessing: dict | None = None
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -60,12 +64,20 @@ def load(name: str, seed: int = 0, limit: dict | None = None, resize: tuple[int,
         return user.load_path(name, seed, resize=resize, limit=limit)
     spec = catalog.spec(name)
     return make_splits(spec.name, spec.classes, LOADERS[spec.loader](spec), spec.splits, spec.scale,
-                       seed, limit)
+                       seed, limit, task=spec.task, preprocessing=spec.preprocessing)
 
 
-def make_splits(name, classes, raw, splits: dict, scale: float, seed: int, limit: dict | None) -> Splits:
-    """raw = (x, y) one pool, or (x_train, y_train, x_test, y_test); splits = {'test':, 'val':}."""
+def make_splits(name, classes, raw, splits: dict, scale: float, seed: int, limit: dict | None,
+                task: str = "classification", preprocessing: dict | None = None) -> Splits:
+    """raw = (x, y) one pool, or (x_train, y_train, x_test, y_test); splits = {'test':, 'val':,
+    'standardize': bool, 'test_only': bool}."""
     rng = np.random.default_rng(seed)
+    if splits.get("test_only"):                # an evaluation-only set: every sample is test
+        x, y = raw[-2:]
+        empty = np.zeros((0, *x.shape[1:]), np.float32)
+        s = np.float32(scale)
+        return Splits(name, tuple(classes), empty, y[:0], empty, y[:0], x * s, y, empty,
+                      task=task, preprocessing=preprocessing)
     if len(raw) == 2:                          # one pool: carve test then val out of it
         x, y = raw
         n_test = round(splits["test"] * len(y)) if splits["test"] < 1 else splits["test"]
@@ -86,5 +98,19 @@ def make_splits(name, classes, raw, splits: dict, scale: float, seed: int, limit
         order = rng.permutation(len(y_tr))
         x_tr, y_tr = x_tr[order], y_tr[order]
     s = np.float32(scale)
+    x_tr, x_va, x_te = x_tr * s, x_va * s, x_te * s
+    if splits.get("standardize"):              # per-feature statistics of the train split
+        stats = standardize.fit(x_tr)
+        x_tr, x_va, x_te = (standardize.apply(a, stats) for a in (x_tr, x_va, x_te))
+        preprocessing = {**(preprocessing or {}), "scale": float(scale), "standardize": stats}
     rep = x_tr[rng.permutation(len(y_tr))[:REPRESENTATIVE_SAMPLES]]
-    return Splits(name, tuple(classes), x_tr * s, y_tr, x_va * s, y_va, x_te * s, y_te, rep * s)
+    return Splits(name, tuple(classes), x_tr, y_tr, x_va, y_va, x_te, y_te, rep,
+                  task=task, preprocessing=preprocessing)
+
+
+def apply_preprocessing(x: np.ndarray, preprocessing: dict | None) -> np.ndarray:
+    """Repeats a trained set's standardization on other samples already scaled like it (e.g. the
+    real recorded digits scored by a model trained on synthetic ones)."""
+    if preprocessing and "standardize" in preprocessing:
+        return standardize.apply(x, preprocessing["standardize"])
+    return x

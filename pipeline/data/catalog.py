@@ -9,7 +9,7 @@ from pipeline.paths import load_toml, toml_names
 class DatasetSpec:
     name: str
     description: str
-    task: str                      # "classification"
+    task: str                      # "classification" or "anomaly"
     loader: str                    # key in pipeline.data.sources.LOADERS
     source: str
     licence: str
@@ -20,6 +20,8 @@ class DatasetSpec:
     splits: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)   # loader-specific table, e.g. [idx]
     debian_package: str | None = None
+    # stored with the model: e.g. {"frontend": {...}} from the TOML's [frontend] table
+    preprocessing: dict | None = None
 
 
 def names() -> list[str]:
@@ -34,4 +36,5 @@ def spec(name: str) -> DatasetSpec:
         classes=tuple(raw["classes"]), samples=raw["samples"], scale=raw["scale"],
         splits=raw.get("splits", {}), options=raw.get(raw["loader"], {}),
         debian_package=raw.get("debian_package"),
+        preprocessing={"frontend": raw["frontend"]} if "frontend" in raw else None,
     )

@@ -1,6 +1,8 @@
 """The user's own data, given as a path instead of a built-in name.
 
 - a folder with one sub-folder per class, holding images (any format Pillow reads)
+- a folder with one sub-folder per class, holding PCM `.wav` files: each becomes MFCC features
+  through pipeline.data.audio.frontend with its DEFAULT parameters (stored with the splits)
 - `.npz` with arrays `x` (N, ...) and `y` (N,)
 - `.csv` with a header, a `label` column, and numeric feature columns
 
@@ -32,7 +34,10 @@ def is_path(name: str) -> bool:
 def load_path(path, seed: int, resize: tuple[int, int] | None = None, limit: dict | None = None):
     from pipeline.data import make_splits
     p = Path(path)
-    if p.is_dir():
+    preprocessing = None
+    if p.is_dir() and _is_audio_folder(p):
+        x, y, classes, scale, preprocessing = _wavs(p)
+    elif p.is_dir():
         x, y, classes, scale = _images(p, resize)
     elif p.suffix.lower() == ".npz":
         x, y, classes, scale = _npz(p)
@@ -40,9 +45,48 @@ def load_path(path, seed: int, resize: tuple[int, int] | None = None, limit: dic
         x, y, classes, scale = _csv(p)
     else:
         raise UserError(f"{p}: don't know how to read '{p.suffix or p.name}' files",
-                        "give a folder of class sub-folders with images, a .npz with x/y, or a .csv with a label column")
+                        "give a folder of class sub-folders with images or .wav files, a .npz with x/y, or a .csv with a label column")
     _check_counts(p, y, classes)
-    return make_splits(p.name, classes, (x, y), SPLITS, scale, seed, limit)
+    return make_splits(p.name, classes, (x, y), SPLITS, scale, seed, limit, preprocessing=preprocessing)
+
+
+def _class_dirs(root: Path) -> list[Path]:
+    return sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+
+
+def _files(d: Path) -> list[Path]:
+    return sorted(f for f in d.iterdir() if f.is_file() and not f.name.startswith("."))
+
+
+def _is_audio_folder(root: Path) -> bool:
+    """True when any class folder holds a .wav; then every file must be a .wav (no mixing)."""
+    dirs = _class_dirs(root)
+    wav_dirs = [d for d in dirs if any(f.suffix.lower() == ".wav" for f in _files(d))]
+    if not wav_dirs:
+        return False
+    for d in dirs:
+        other = [f for f in _files(d) if f.suffix.lower() != ".wav"]
+        if other:
+            where = f"class folder {d} holds both .wav files and {other[0].name}" if d in wav_dirs else \
+                f"class folder {d} holds {other[0].name} but {wav_dirs[0]} holds .wav files"
+            raise UserError(f"{where} (audio and other files mixed)",
+                            "give one kind of data: only .wav files in every class folder, or only images")
+    return True
+
+
+def _wavs(root: Path):
+    from pipeline.data.audio import frontend, wav
+    params = frontend.check(frontend.DEFAULT)
+    clips, labels = [], []
+    for label, d in enumerate(_class_dirs(root)):
+        files = _files(d)
+        if not files:
+            raise UserError(f"class folder {d} is empty", "add .wav files to it or remove it")
+        for f in files:
+            clips.append(wav.read_clip(f, params))
+            labels.append(label)
+    x = frontend.mfcc(np.stack(clips), params)    # (N, frames, coefficients, 1)
+    return x, np.array(labels, np.int64), tuple(d.name for d in _class_dirs(root)), 1.0, {"frontend": params}
 
 
 def _labels(path: Path, raw) -> tuple[np.ndarray, tuple[str, ...]]:

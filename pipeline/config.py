@@ -59,6 +59,10 @@ class Recipe:
     limit: dict | None = None               # {"train": N, "test": N}: subsample (quick runs)
     verify_samples: int | None = None       # None: the whole test split
     emulator_samples: int = 1000            # test samples run on the emulated MCU (~20 ms each)
+    # other data sets with the same classes to score the models on (e.g. real recordings for a
+    # model trained on synthetic speech); the training set's preprocessing is applied to them
+    also_test: tuple[str, ...] = ()
+    resize: tuple[int, int] | None = None   # (H, W) for a folder of images of mixed sizes
 
 
 _SECTIONS = {"teacher": TeacherConfig, "student": StudentConfig, "distill": DistillConfig,
@@ -80,7 +84,7 @@ def _build(raw: dict, source: str) -> Recipe:
                 raise UserError(f"recipe {source}: unknown key(s) in [{key}]: {', '.join(sorted(bad))}",
                                 f"use only: {', '.join(f.name for f in fields(cls))}")
             kw[key] = cls(**value)
-        elif key == "variants":
+        elif key in ("variants", "also_test", "resize"):
             kw[key] = tuple(value)
         elif key in known:
             kw[key] = value

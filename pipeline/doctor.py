@@ -1,10 +1,10 @@
 """What the pipeline needs, what is installed, and how to install what is missing."""
 
 import importlib.metadata
+import importlib.util
 import shutil
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,21 @@ def checks() -> list[Check]:
     for name in catalog.names():
         spec = catalog.spec(name)
         if spec.debian_package:
-            root = Path(spec.options.get("dir", "/nonexistent"))
-            ok = root.is_dir() and any(root.iterdir())
-            out.append(Check(f"data: {name}", f"recipe/data set '{name}'", "installed" if ok else None,
+            out.append(Check(f"data: {name}", f"recipe/data set '{name}'", _deb(spec.debian_package),
                              f"apt-get install {spec.debian_package} (or `make setup`)"))
+        elif "package" in spec.options:      # data files inside a Python package
+            pkg = spec.options["package"]
+            found = importlib.util.find_spec(pkg) is not None
+            out.append(Check(f"data: {name}", f"recipe/data set '{name}'", pkg if found else None,
+                             spec.options.get("install", f"pip install {pkg} (or `make setup`)")))
     return out
+
+
+def _deb(package: str) -> str | None:
+    """The Debian package's version if it is installed."""
+    try:
+        r = subprocess.run(["dpkg-query", "-W", "-f=${Status} ${Version}", package],
+                           capture_output=True, text=True)
+    except FileNotFoundError:
+        return None
+    return r.stdout.split()[-1] if r.returncode == 0 and "ok installed" in r.stdout else None

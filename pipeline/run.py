@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from pipeline.errors import UserError
 from pipeline.rundir import RunDir, key_of
 
 
@@ -81,14 +82,20 @@ def _save(model, path: Path) -> Path:
 def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> dict:
     """Runs the stages in order up to and including `until`; returns metrics (or stage figures)."""
     from pipeline import data
+    from pipeline.stages import score
     from pipeline.stages import teacher as teacher_stage
-    from pipeline.stages import training
     p = Pipeline(recipe, target, out, echo)
     rd = p.rd
     t0 = time.perf_counter()
 
-    splits = data.load(recipe.dataset, seed=recipe.seed, limit=recipe.limit)
+    splits = data.load(recipe.dataset, seed=recipe.seed, limit=recipe.limit, resize=recipe.resize)
+    if not len(splits.y_train):
+        raise UserError(f"data set '{recipe.dataset}' is for evaluation only (it has no training samples)",
+                        "train on another set; measure a model on this one with `verify MODEL --data NAME`")
+    metric = score.metric(splits.task)
     dkey = _data_key(splits)
+    if splits.preprocessing:   # the front end / standardization: goes with the model to the device
+        p.info["data"] = {"preprocessing": splits.preprocessing}
     p.timings["data"] = round(time.perf_counter() - t0, 2)
     echo(f"[data    ] loaded {recipe.dataset}: {len(splits.y_train)} train / {len(splits.y_val)} val / "
          f"{len(splits.y_test)} test, input {splits.input_shape}, {splits.num_classes} classes  "
@@ -112,15 +119,15 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
     def make_teacher(tmp):
         if tcfg.path:
             model = teacher_stage.load(tcfg.path)
-            teacher_stage.check_compatible(model, splits.input_shape, splits.num_classes)
+            teacher_stage.check_compatible(model, splits.input_shape, splits.num_classes, task=splits.task)
             how = f"loaded {tcfg.path}"
         else:
             model = teacher_stage.train(tcfg, splits, recipe.seed)
             how = f"trained {tcfg.arch}"
-        acc = training.accuracy(model, splits.x_test, splits.y_test)
+        acc = score.model(model, splits)
         teacher._value = model
-        info = {"params": int(model.count_params()), "accuracy": acc,
-                "summary": f"{how}: {model.count_params():,} params, test accuracy {acc:.2%}"}
+        info = {"params": int(model.count_params()), metric: acc,
+                "summary": f"{how}: {model.count_params():,} params, test {metric} {score.fmt(metric, acc)}"}
         return {"teacher.keras": _save(model, tmp / "teacher.keras")}, info
     p.stage("teacher", tkey, make_teacher)
     if until == "teacher":
@@ -131,11 +138,11 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
 
     def make_student(tmp):
         model = distill_stage.distill(teacher.get(), scfg, dcfg, splits, recipe.seed)
-        acc = training.accuracy(model, splits.x_test, splits.y_test)
+        acc = score.model(model, splits)
         student._value = model
-        info = {"params": int(model.count_params()), "accuracy": acc,
+        info = {"params": int(model.count_params()), metric: acc,
                 "summary": f"{scfg.path or scfg.arch} {'' if scfg.path else (scfg.kwargs or '')}: {model.count_params():,} params, "
-                           f"test accuracy {acc:.2%}"}
+                           f"test {metric} {score.fmt(metric, acc)}"}
         return {"student.keras": _save(model, tmp / "student.keras")}, info
     p.stage("distill", skey, make_student)
 
@@ -144,9 +151,9 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
 
         def make_scratch(tmp):
             model = distill_stage.scratch(scfg, dcfg, splits, recipe.seed)
-            acc = training.accuracy(model, splits.x_test, splits.y_test)
+            acc = score.model(model, splits)
             return ({"student_scratch.keras": _save(model, tmp / "student_scratch.keras")},
-                    {"accuracy": acc, "summary": f"same student without the teacher: test accuracy {acc:.2%}"})
+                    {metric: acc, "summary": f"same student without the teacher: test {metric} {score.fmt(metric, acc)}"})
         p.stage("scratch", bkey, make_scratch)
     if until == "distill":
         return p.info
@@ -158,10 +165,10 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
 
     def make_qat(tmp):
         model = qat_stage.qat(student.get(), teacher.get(), recipe.qat, dcfg, splits, recipe.seed)
-        acc = training.accuracy(model, splits.x_test, splits.y_test)
+        acc = score.model(model, splits)
         qat_model._value = model
         return ({"student_qat.keras": _save(model, tmp / "student_qat.keras")},
-                {"accuracy": acc, "summary": f"fake-quantized fine-tune: test accuracy {acc:.2%}"})
+                {metric: acc, "summary": f"fake-quantized fine-tune: test {metric} {score.fmt(metric, acc)}"})
     p.stage("qat", qkey, make_qat)
     if until == "qat":
         return p.info
@@ -190,20 +197,31 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
     vkey = key_of("verify", {"samples": n}, ckey, dkey)
 
     def make_verify(tmp):
-        r = verify_stage.verify(tflite, splits.x_test[:n], splits.y_test[:n])
-        r["summary"] = (f"int8 on tflite-micro {r['tflm_accuracy']:.2%}, LiteRT ref {r['litert_ref_accuracy']:.2%}; "
+        r = verify_stage.verify(tflite, splits.x_test[:n], splits.y_test[:n], splits.task)
+        r["summary"] = (f"int8 {metric} on tflite-micro {score.fmt(metric, r['tflm_' + metric])}, LiteRT ref {score.fmt(metric, r['litert_ref_' + metric])}; "
                         f"references differ on {r['references_differing']}/{r['samples']} samples")
         return {}, r
     p.stage("verify", vkey, make_verify)
+    if recipe.also_test:
+        akey = key_of("also_test", {"sets": recipe.also_test}, ckey, tkey, skey, dkey)
+
+        def make_also(tmp):
+            from pipeline.stages import also_test
+            r = also_test.score_all(recipe.also_test, splits, teacher.get(), student.get(), tflite)
+            r["summary"] = "; ".join(f"{n}: teacher {score.fmt(metric, v['teacher'])}, int8 student "
+                                     f"{score.fmt(metric, v['student_int8'])} ({v['samples']} samples)"
+                                     for n, v in r.items())
+            return {}, r
+        p.stage("also", akey, make_also)
     if until == "verify":
         return p.info
 
     # TFLM package
     from pipeline.stages import tflm_package
-    pkey = key_of("tflm", {"target": target.name}, ckey)
+    pkey = key_of("tflm", {"target": target.name, "preprocessing": splits.preprocessing}, ckey)
 
     def make_package(tmp):
-        info = tflm_package.package(tflite, tmp / "tflm")
+        info = tflm_package.package(tflite, tmp / "tflm", preprocessing=splits.preprocessing)
         budget = f" of {target.ram_bytes:,} B RAM" if target.ram_bytes else ""
         info["summary"] = f"tflm/: arena {info['arena_bytes_with_margin']:,} B{budget}, ops {', '.join(info['ops'])}"
         return {"tflm": tmp / "tflm"}, info
@@ -220,18 +238,18 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
 
         def make_firmware(tmp):
             info = firmware_stage.firmware(tflite, target, quantize_inputs(tflite, splits.x_test[:m]),
-                                           splits.y_test[:m], tmp / "firmware")
+                                           splits.y_test[:m], tmp / "firmware", splits.task)
             e, f = info["emulator"], info["firmware"]
             info["summary"] = (f"firmware/ for {f['board']}: flash {f['flash_bytes']:,} B, RAM {f['ram_bytes']:,} B; "
                                f"{e['instructions']:,} instr/inference; {e['bitexact']:.1%} of {e['samples']} "
-                               f"samples bit-exact with tflite-micro, accuracy {e['accuracy']:.2%}")
+                               f"samples bit-exact with tflite-micro, {metric} {score.fmt(metric, e[metric])}")
             return {"firmware": tmp / "firmware"}, info
         p.stage("firmware", fkey, make_firmware)
     if until == "firmware":
         return p.info
 
     from pipeline.stages import report
-    metrics = report.metrics(recipe, target, p.info, p.timings, len(tflite))
+    metrics = report.metrics(recipe, target, p.info, p.timings, len(tflite), metric)
     report.write(rd, metrics)
     echo(report.table(metrics))
     return metrics

@@ -4,7 +4,8 @@ Runs, each from an empty run directory, on this machine:
   - `edgedistill run --recipe fashion-mnist` (full data), then the same command again (nothing
     changed: every stage must be reused), then with `--baseline`, which reuses every stage and
     adds the same student trained without the teacher (the KD comparison);
-  - `edgedistill run --recipe digits --quick`.
+  - `edgedistill run --recipe digits --quick`;
+  - every other built-in recipe in full (tools/bench_recipes.py).
 Figures come from each run's metrics.json and wall-clock time of the whole command.
 """
 
@@ -111,23 +112,47 @@ TFLM arena for the int8 student: {m['tflm']['arena_bytes']:,} B measured ({m['tf
 """ + student_on_targets(fm / "model_int8.tflite")
 
 
+SECTIONS = ("pipeline", "recipes", "aot", "mcu")
+
+
+def _replace_section(text: str, section: str) -> str:
+    """Swaps the `## ` section with the same title (or appends it), noting when it was re-measured."""
+    title = section.splitlines()[0]
+    section = section.replace("\n\n", f"\n\n(Re-measured on its own by `tools/bench.py --only`, "
+                              f"{time.strftime('%Y-%m-%d')}.)\n\n", 1)
+    parts = text.split("\n## ")
+    for i, p in enumerate(parts[1:], 1):
+        if "## " + p.splitlines()[0] == title:
+            parts[i] = section[3:].rstrip("\n") + "\n"
+            return "\n## ".join(parts)
+    return text.rstrip("\n") + "\n\n" + section
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md")
+    ap.add_argument("--only", choices=SECTIONS, default=None,
+                    help="re-measure one section and replace it in the existing file")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO / "tools"))
     import bench_aot
     import bench_mcu
+    import bench_recipes
+    makers = {"pipeline": pipeline_section, "recipes": bench_recipes.section,
+              "aot": lambda work: bench_aot.section(), "mcu": lambda work: bench_mcu.section()}
     work = Path(tempfile.mkdtemp(prefix="edgedistill-bench-"))
     try:
-        body = "\n".join([pipeline_section(work), bench_aot.section(), bench_mcu.section()])
+        if args.only:
+            text = _replace_section(args.out.read_text(), makers[args.only](work))
+        else:
+            head = (f"# Benchmarks\n\nMade by `make bench` ({time.strftime('%Y-%m-%d')}) on {platform.machine()}, "
+                    f"{os.cpu_count()} cores, Python {platform.python_version()}. Every figure below was measured "
+                    "in that run; nothing is copied from elsewhere.\n\n")
+            text = head + "\n".join(makers[s](work) for s in SECTIONS)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    head = (f"# Benchmarks\n\nMade by `make bench` ({time.strftime('%Y-%m-%d')}) on {platform.machine()}, "
-            f"{os.cpu_count()} cores, Python {platform.python_version()}. Every figure below was measured "
-            "in that run; nothing is copied from elsewhere.\n\n")
     tmp = args.out.with_suffix(".tmp")
-    tmp.write_text(head + body)
+    tmp.write_text(text)
     tmp.replace(args.out)
     print(f"wrote {args.out}")
 

@@ -26,10 +26,28 @@ def recipe_options(f):
                      help="Also convert to this variant (repeatable); int8 is always made.")(f)
     f = click.option("--baseline", is_flag=True,
                      help="Also train the student without the teacher (reported as student_scratch).")(f)
+    f = click.option("--data", "data", default=None,
+                     help="Train on this data set instead of the recipe's: a built-in name or your own "
+                          "folder of class sub-folders (images or .wav), .npz or .csv.")(f)
+    f = click.option("--resize", default=None, callback=_parse_resize, metavar="HxW",
+                     help="Resize a folder of images to H x W pixels (needed when their sizes differ).")(f)
     return f
 
 
-def run_stages(until: str, recipe, target, out, quick, teacher_path, student_path, variants, baseline):
+def _parse_resize(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        h, w = (int(v) for v in value.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not HxW, e.g. 32x32") from None
+    if h < 1 or w < 1:
+        raise click.BadParameter(f"'{value}': both sides must be at least 1 pixel")
+    return (h, w)
+
+
+def run_stages(until: str, recipe, target, out, quick, teacher_path, student_path, variants, baseline,
+               data=None, resize=None):
     """Loads recipe and target, applies the overrides, runs the pipeline up to `until`."""
     from pipeline import config, targets
     from pipeline.cli.quiet import import_tensorflow
@@ -44,6 +62,10 @@ def run_stages(until: str, recipe, target, out, quick, teacher_path, student_pat
         r = config.with_overrides(r, distill={"baseline": True})
     if variants:
         r = replace(r, variants=tuple(dict.fromkeys(r.variants + variants)))
+    if data is not None:
+        r = replace(r, dataset=data)
+    if resize is not None:
+        r = replace(r, resize=resize)
     t = targets.load(target)
     out = out or Path("runs") / f"{r.name}{'-quick' if quick else ''}-{t.name}"
     click.echo(f"edgedistill: recipe {r.name}{' (quick)' if quick else ''}, target {t.name}, run dir {out}")

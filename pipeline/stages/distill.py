@@ -1,4 +1,5 @@
-"""Distill stage: train the student on the teacher's softened logits (keras.distillation)."""
+"""Distill stage: train the student on the teacher's softened logits, or for autoencoders on
+the teacher's reconstructions (keras.distillation)."""
 
 from pipeline.stages import training
 
@@ -17,21 +18,26 @@ def as_logits(teacher):
 def distill_into(student, teacher, splits, epochs: int, batch_size: int, learning_rate: float,
                  temperature: float, student_loss_weight: float):
     """Fit `student` in place with loss = w * CE(y, s) + (1 - w) * T^2 * KL(softmax(t/T) || softmax(s/T)).
+    For an anomaly task (autoencoders): w * MSE(x, s) + (1 - w) * MSE(t, s), the student matching
+    both the input and the teacher's reconstruction; T is unused.
     Shared by the distill stage and QAT (where the student is the fake-quantized model)."""
     import keras
-    from keras.distillation import Distiller, LogitsDistillation
-    teacher = as_logits(teacher)
+    from keras.distillation import Distiller, FeatureDistillation, LogitsDistillation
+    if splits.task == "anomaly":
+        kd = FeatureDistillation(loss=keras.losses.MeanSquaredError())
+        loss, metrics = keras.losses.MeanSquaredError(), []
+        (x, y), val = training.normal_pairs(splits), training.normal_val(splits)
+    else:
+        teacher = as_logits(teacher)
+        kd = LogitsDistillation(temperature=temperature, loss=keras.losses.KLDivergence())
+        loss, metrics = keras.losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"]
+        (x, y), val = (splits.x_train, splits.y_train), (splits.x_val, splits.y_val)
     teacher.trainable = False
-    distiller = Distiller(teacher=teacher, student=student,
-                          distillation_losses=LogitsDistillation(temperature=temperature,
-                                                                            loss=keras.losses.KLDivergence()),
+    distiller = Distiller(teacher=teacher, student=student, distillation_losses=kd,
                           student_loss_weight=student_loss_weight)
-    steps = training.steps_for(len(splits.y_train), batch_size, epochs)
-    distiller.compile(optimizer=training.optimizer(learning_rate, steps),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      metrics=["accuracy"])
-    distiller.fit(splits.x_train, splits.y_train, batch_size=batch_size, epochs=epochs,
-                  validation_data=(splits.x_val, splits.y_val), verbose=2)
+    steps = training.steps_for(len(x), batch_size, epochs)
+    distiller.compile(optimizer=training.optimizer(learning_rate, steps), loss=loss, metrics=metrics)
+    distiller.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=val, verbose=2)
     return student
 
 
@@ -44,7 +50,7 @@ def build_student(student_cfg, splits):
     from pipeline.stages.teacher import check_compatible
     if student_cfg.path:
         student = modelfile.load(student_cfg.path, "student", savedmodel=False)
-        check_compatible(student, splits.input_shape, splits.num_classes, role="student")
+        check_compatible(student, splits.input_shape, splits.num_classes, role="student", task=splits.task)
     else:
         student = zoo.build("student", student_cfg.arch, splits.input_shape, splits.num_classes,
                             **student_cfg.kwargs)

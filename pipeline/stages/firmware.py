@@ -1,24 +1,26 @@
 """Firmware stage (MCU targets): the flashable image, its size and speed, and the int8 model's
-outputs and accuracy on the emulated MCU against the tflite-micro reference."""
+outputs and accuracy (or AUC) on the emulated MCU against the tflite-micro reference."""
 
 from pathlib import Path
 
 import numpy as np
 
 
-def firmware(tflite: bytes, target, x_int8: np.ndarray, y: np.ndarray, out: Path) -> dict:
+def firmware(tflite: bytes, target, x_int8: np.ndarray, y: np.ndarray, out: Path,
+             task: str = "classification") -> dict:
     """Builds `out/` (firmware.elf, .map, sources) and runs len(x_int8) samples under QEMU."""
     from pipeline.firmware import bench_mcu, build_firmware, verify_mcu
+    from pipeline.stages import score
     built = build_firmware(tflite, target, out)
     bench = bench_mcu(tflite, target)
     v = verify_mcu(tflite, target, x_int8, len(x_int8))
-    pred = v["outputs"].reshape(len(y), -1).argmax(-1)
     return {
         "firmware": {"board": built.get("board", target.emulator.get("board")),
                      "flash_bytes": bench["flash_bytes"], "ram_bytes": bench["ram_bytes"],
                      "peak_stack_bytes": bench["peak_stack_bytes"], "weights_bytes": bench["weights_bytes"]},
         "emulator": {"machine": target.emulator.get("machine"), "samples": v["samples"],
                      "bitexact": v["bitexact"], "max_abs_diff": v["max_abs_diff"],
-                     "accuracy": float(np.mean(pred == y)), "instructions": bench["instructions"],
+                     score.metric(task): score.from_int8(tflite, task, v["outputs"], x_int8, y),
+                     "instructions": bench["instructions"],
                      "macs": bench["macs"]},
     }

@@ -6,17 +6,20 @@ from pathlib import Path
 from pipeline.errors import UserError
 
 
-def metrics(recipe, target, info: dict, timings: dict, tflite_bytes: int) -> dict:
+def metrics(recipe, target, info: dict, timings: dict, tflite_bytes: int, metric: str = "accuracy") -> dict:
+    """`metric` is the task's figure (pipeline.stages.score): `accuracy`, or `auc` for anomaly
+    detection, and names it everywhere below."""
     v = info["verify"]
     m = {
         "recipe": recipe.name,
         "target": target.name,
-        "teacher": {"params": info["teacher"]["params"], "accuracy": info["teacher"]["accuracy"]},
-        "student_float": {"params": info["distill"]["params"], "accuracy": info["distill"]["accuracy"]},
-        "student_qat": {"accuracy": info["qat"]["accuracy"]},
+        "metric": metric,
+        "teacher": {"params": info["teacher"]["params"], metric: info["teacher"][metric]},
+        "student_float": {"params": info["distill"]["params"], metric: info["distill"][metric]},
+        "student_qat": {metric: info["qat"][metric]},
         "student_int8": {
-            "accuracy": v["tflm_accuracy"],               # on the tflite-micro interpreter
-            "litert_ref_accuracy": v["litert_ref_accuracy"],
+            metric: v[f"tflm_{metric}"],                  # on the tflite-micro interpreter
+            f"litert_ref_{metric}": v[f"litert_ref_{metric}"],
             "tflite_bytes": tflite_bytes,
             "samples": v["samples"],
             "references_agree": v["references_agree"],    # fraction of samples with equal outputs
@@ -32,7 +35,11 @@ def metrics(recipe, target, info: dict, timings: dict, tflite_bytes: int) -> dic
         m["firmware"] = info["firmware"]["firmware"]
         m["emulator"] = info["firmware"]["emulator"]
     if "scratch" in info:
-        m["student_scratch"] = {"accuracy": info["scratch"]["accuracy"]}
+        m["student_scratch"] = {metric: info["scratch"][metric]}
+    if "also" in info:      # the same models scored on other data sets (same classes)
+        m["also_test"] = {n: {k: v for k, v in r.items()} for n, r in info["also"].items() if n != "summary"}
+    if splits_preprocessing := info.get("data", {}).get("preprocessing"):
+        m["preprocessing"] = splits_preprocessing
     if len(info["convert"]["bytes"]) > 1:
         m["variants_bytes"] = info["convert"]["bytes"]
     return m
@@ -50,29 +57,36 @@ def load(run_dir: Path) -> dict:
 
 
 def table(m: dict) -> str:
+    k = m.get("metric", "accuracy")
+    from pipeline.stages.score import fmt as fmt_metric
+    fmt = lambda v: fmt_metric(k, v)   # noqa: E731
     t, s, q = m["teacher"], m["student_float"], m["student_int8"]
-    rows = [("teacher (float)", f"{t['params']:,}", f"{t['accuracy']:.2%}", "")]
+    rows = [("teacher (float)", f"{t['params']:,}", fmt(t[k]), "")]
     if "student_scratch" in m:
-        rows.append(("student, no KD (float)", f"{s['params']:,}", f"{m['student_scratch']['accuracy']:.2%}", ""))
+        rows.append(("student, no KD (float)", f"{s['params']:,}", fmt(m['student_scratch'][k]), ""))
     rows += [
-        ("student, KD (float)", f"{s['params']:,}", f"{s['accuracy']:.2%}", ""),
-        ("student, QAT (fake-quant)", f"{s['params']:,}", f"{m['student_qat']['accuracy']:.2%}", ""),
-        ("student int8, tflite-micro", "", f"{q['accuracy']:.2%}", f"{q['tflite_bytes']:,} B .tflite"),
-        ("student int8, LiteRT ref", "", f"{q['litert_ref_accuracy']:.2%}",
+        ("student, KD (float)", f"{s['params']:,}", fmt(s[k]), ""),
+        ("student, QAT (fake-quant)", f"{s['params']:,}", fmt(m['student_qat'][k]), ""),
+        ("student int8, tflite-micro", "", fmt(q[k]), f"{q['tflite_bytes']:,} B .tflite"),
+        ("student int8, LiteRT ref", "", fmt(q[f'litert_ref_{k}']),
          f"{q['references_differing']}/{q['samples']} samples differ"),
     ]
     if "emulator" in m:
         e, f = m["emulator"], m["firmware"]
-        rows.append((f"student int8, {m['target']} (QEMU)", "", f"{e['accuracy']:.2%}",
+        rows.append((f"student int8, {m['target']} (QEMU)", "", fmt(e[k]),
                      f"{e['bitexact']:.1%} of {e['samples']} bit-exact; {e['instructions']:,} instr; "
                      f"flash {f['flash_bytes']:,} B, RAM {f['ram_bytes']:,} B"))
-    w = [max(len(r[i]) for r in rows + [("model", "params", "accuracy", "")]) for i in range(4)]
+    w = [max(len(r[i]) for r in rows + [("model", "params", k, "")]) for i in range(4)]
     line = lambda r: "  ".join(c.ljust(w[i]) if i != 1 else c.rjust(w[i]) for i, c in enumerate(r)).rstrip()
     ratio = t["params"] / max(1, s["params"])
-    out = [f"\n{m['recipe']} -> {m['target']}", line(("model", "params", "accuracy", "")),
+    gap = f"{q[k] - t[k]:+.4f} AUC" if k == "auc" else f"{(q[k] - t[k]) * 100:+.2f} pp"
+    for name, r in m.get("also_test", {}).items():
+        rows += [(f"teacher on {name}", "", fmt(r["teacher"]), f"{r['samples']} samples"),
+                 (f"student int8 on {name}", "", fmt(r["student_int8"]), "tflite-micro")]
+    out = [f"\n{m['recipe']} -> {m['target']}", line(("model", "params", k, "")),
            line(tuple("-" * x for x in w)), *map(line, rows),
            f"student: {ratio:.1f}x fewer params than the teacher; int8 vs float teacher: "
-           f"{(q['accuracy'] - t['accuracy']) * 100:+.2f} pp; TFLM arena {m['tflm']['arena_bytes']:,} B "
+           f"{gap}; TFLM arena {m['tflm']['arena_bytes']:,} B "
            f"({m['tflm']['arena_bytes_with_margin']:,} B with margin)",
            f"total {sum(m['timings_s'].values()):.1f} s"]
     return "\n".join(out)

@@ -13,8 +13,10 @@ def load(path: str | Path):
     return modelfile.load(path, "teacher", savedmodel=True)
 
 
-def check_compatible(model, input_shape, num_classes: int, role: str = "teacher") -> None:
-    """Refuse a model whose input or class count does not match the data (named, with the fix)."""
+def check_compatible(model, input_shape, num_classes: int, role: str = "teacher",
+                     task: str = "classification") -> None:
+    """Refuse a model whose input or class count (for an autoencoder: output shape) does not match
+    the data (named, with the fix)."""
     got_in = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
     if got_in is None:
         raise UserError(f"{role} has several inputs", f"a {role} must take one input tensor")
@@ -22,6 +24,12 @@ def check_compatible(model, input_shape, num_classes: int, role: str = "teacher"
         raise UserError(f"{role} input shape {got_in} does not match the data's {tuple(input_shape)}",
                         f"use a {role} built for this data set, or pick the matching --recipe")
     out = model.output_shape
+    if task == "anomaly":
+        if isinstance(out, list) or tuple(out[1:]) != tuple(input_shape):
+            raise UserError(f"{role} outputs shape {out if isinstance(out, list) else tuple(out[1:])} "
+                            f"but an anomaly detector must reconstruct its input {tuple(input_shape)}",
+                            f"use an autoencoder {role} whose output has the input's shape")
+        return
     if isinstance(out, list) or out[-1] != num_classes:
         raise UserError(f"{role} outputs {out[-1] if not isinstance(out, list) else out} classes "
                         f"but the data has {num_classes}",

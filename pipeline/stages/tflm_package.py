@@ -9,6 +9,7 @@ AllocateTensors() fails at start-up and prints the bytes it needed.
 """
 
 import hashlib
+import json
 from pathlib import Path
 
 from pipeline import __version__
@@ -38,8 +39,10 @@ def _c_array(data: bytes, per_line: int = 16) -> str:
     return "\n".join(lines)
 
 
-def package(tflite: bytes, out: Path, name: str = "model") -> dict:
-    """Writes model_data.h/.cc, op_resolver.h and README.md into `out` (a fresh directory)."""
+def package(tflite: bytes, out: Path, name: str = "model", preprocessing: dict | None = None) -> dict:
+    """Writes model_data.h/.cc, op_resolver.h and README.md into `out` (a fresh directory), and
+    preprocessing.json (the audio front end's parameters, standardization statistics) if the
+    data had any: the device must compute its inputs the same way."""
     ops = litert.ops(tflite)
     unique = sorted(set(ops))
     missing = [op for op in unique if op not in _RESOLVER]
@@ -125,6 +128,17 @@ over-counts a 32-bit Cortex-M. The margin covers scratch buffers that optimized 
 im2col and depthwise buffers) request and the reference kernels measured here do not. If it is
 short, `AllocateTensors()` fails at start-up and logs the bytes it needed; if memory is tight, call
 `interpreter.arena_used_bytes()` after `AllocateTensors()` on the device and shrink the arena to it.
+""")
+    if preprocessing:
+        (out / "preprocessing.json").write_text(json.dumps(preprocessing, indent=2) + "\n")
+        with open(out / "README.md", "a") as f:
+            f.write("""
+## Inputs
+
+`preprocessing.json` holds how the training data became model inputs: `frontend` (the audio front
+end's parameters, pipeline/data/audio/frontend.py), `scale`, and `standardize` (per-feature mean
+and std from the training split). Compute features the same way on the device, then quantize
+them with the input tensor's scale and zero point.
 """)
     return {"arena_bytes": measured, "arena_bytes_with_margin": arena, "ops": unique,
             "op_count": len(ops)}

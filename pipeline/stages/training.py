@@ -1,6 +1,5 @@
-"""Shared training plumbing: seeding, optimizer schedule, accuracy."""
+"""Shared training plumbing: seeding, optimizer schedule, supervised fitting."""
 
-import numpy as np
 
 
 def seed_everything(seed: int) -> None:
@@ -20,16 +19,26 @@ def steps_for(n: int, batch_size: int, epochs: int) -> int:
 
 
 def fit_classifier(model, splits, epochs: int, batch_size: int, learning_rate: float):
-    """Plain supervised training on hard labels (teachers, and students trained from scratch)."""
+    """Plain supervised training on hard labels (teachers, and students trained from scratch);
+    for an anomaly task, an autoencoder learning to reconstruct the normal training samples."""
     import keras
-    model.compile(optimizer=optimizer(learning_rate, steps_for(len(splits.y_train), batch_size, epochs)),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
-    model.fit(splits.x_train, splits.y_train, batch_size=batch_size, epochs=epochs,
-              validation_data=(splits.x_val, splits.y_val), verbose=2)
+    if splits.task == "anomaly":
+        loss, metrics, (x, y), val = keras.losses.MeanSquaredError(), [], normal_pairs(splits), normal_val(splits)
+    else:
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        metrics, (x, y), val = ["accuracy"], (splits.x_train, splits.y_train), (splits.x_val, splits.y_val)
+    model.compile(optimizer=optimizer(learning_rate, steps_for(len(x), batch_size, epochs)),
+                  loss=loss, metrics=metrics)
+    model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=val, verbose=2)
     return model
 
 
-def accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
-    pred = model.predict(x, batch_size=512, verbose=0)
-    return float(np.mean(np.argmax(pred, -1) == y))
+def normal_pairs(splits):
+    """(inputs, targets) for an autoencoder: the normal (label 0) training samples, twice."""
+    x = splits.x_train[splits.y_train == 0]
+    return x, x
+
+
+def normal_val(splits):
+    x = splits.x_val[splits.y_val == 0]
+    return (x, x) if len(x) else None

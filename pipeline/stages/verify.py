@@ -1,4 +1,5 @@
-"""Verify stage: int8 accuracy on both references and their sample-by-sample agreement."""
+"""Verify stage: the int8 model's accuracy (or AUC) on both references and their sample-by-sample
+agreement."""
 
 import numpy as np
 
@@ -17,18 +18,21 @@ def compare(a: np.ndarray, b: np.ndarray) -> dict:
             "max_abs_diff": int(worst) if np.issubdtype(a.dtype, np.integer) else float(worst)}
 
 
-def verify(tflite: bytes, x_test: np.ndarray, y_test: np.ndarray) -> dict:
+def verify(tflite: bytes, x_test: np.ndarray, y_test: np.ndarray, task: str = "classification") -> dict:
     """Runs the test split (float inputs, quantized with the model's input scale) on TFLM and on
-    LiteRT's reference kernels; accuracy on each and how many samples' outputs differ."""
+    LiteRT's reference kernels; the task's figure (accuracy or AUC) on each and how many samples'
+    outputs differ."""
+    from pipeline.stages import score
     from pipeline.stages.convert import quantize_inputs
     xq = quantize_inputs(tflite, x_test)
     out_tflm = tflm.run(tflite, xq)
     out_ref = litert.run(tflite, xq, reference=True)
     agreement = compare(out_tflm, out_ref)
+    metric = score.metric(task)
     return {
         "samples": int(len(y_test)),
-        "tflm_accuracy": float(np.mean(np.argmax(out_tflm, -1) == y_test)),
-        "litert_ref_accuracy": float(np.mean(np.argmax(out_ref, -1) == y_test)),
+        f"tflm_{metric}": score.from_int8(tflite, task, out_tflm, xq, y_test),
+        f"litert_ref_{metric}": score.from_int8(tflite, task, out_ref, xq, y_test),
         "references_agree": agreement["bitexact"],
         "references_differing": agreement["differing"],
         "references_max_abs_diff": agreement["max_abs_diff"],

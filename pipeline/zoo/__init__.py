@@ -1,14 +1,15 @@
 """Model zoo: teacher and student architectures, each a function (input_shape, classes, **kw) -> Model.
 
-Every model ends in logits (no softmax): distillation softens logits by a temperature, and argmax
-of int8 logits is the prediction on the device.
+Every classifier ends in logits (no softmax): distillation softens logits by a temperature, and
+argmax of int8 logits is the prediction on the device. Autoencoders (anomaly detection) end in a
+reconstruction of their input.
 """
 
 from pipeline.errors import UserError
-from pipeline.zoo import students, teachers
+from pipeline.zoo import autoencoder, sequence, students, teachers
 
-TEACHERS = {"vgg": teachers.vgg}
-STUDENTS = {"cnn": students.cnn, "ds-cnn": students.ds_cnn}
+TEACHERS = {"vgg": teachers.vgg, "cnn1d": sequence.cnn1d_teacher, "autoencoder": autoencoder.dense_autoencoder}
+STUDENTS = {"cnn": students.cnn, "cnn1d": sequence.cnn1d, "ds-cnn": students.ds_cnn, "autoencoder": autoencoder.dense_autoencoder}
 
 
 def build(kind: str, arch: str, input_shape, num_classes: int, **kwargs):

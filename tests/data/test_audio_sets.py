@@ -35,7 +35,12 @@ def test_synthesised_sets(name, classes):
     assert _total(d) == s.samples and (len(d.y_test), len(d.y_val)) == (0.2 * s.samples, 0.1 * s.samples)
     per_class = s.samples // len(classes)
     assert np.bincount(np.concatenate([d.y_train, d.y_val, d.y_test])).tolist() == [per_class] * len(classes)
-    assert d.preprocessing == {"frontend": frontend.DEFAULT} and np.isfinite(d.x_train).all()
+    assert d.preprocessing["frontend"] == frontend.DEFAULT and np.isfinite(d.x_train).all()
+    # standardized per MFCC coefficient with the train split's statistics, which are kept
+    st = d.preprocessing["standardize"]
+    assert np.asarray(st["mean"]).size == np.asarray(st["std"]).size == 10
+    assert np.allclose(d.x_train.mean(axis=(0, 1)), 0, atol=1e-3) and np.allclose(d.x_train.std(axis=(0, 1)), 1, atol=1e-3)
+    assert not np.allclose(d.x_test.mean(axis=(0, 1)), 0, atol=1e-6)   # test is not refitted
     t0 = time.monotonic()
     again = data.load(name, seed=0)
     assert time.monotonic() - t0 < 5 and np.array_equal(d.x_test, again.x_test)

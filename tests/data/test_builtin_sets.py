@@ -38,10 +38,10 @@ def test_ecg_anomaly_windows_and_time_split():
     d = data.load("ecg-anomaly", seed=0)
     s = catalog.spec("ecg-anomaly")
     assert s.task == "anomaly" and s.classes == ("normal", "anomalous")
-    assert _total(d) == s.samples == 454 and d.input_shape == (128, 1)
+    assert _total(d) == s.samples == 406 and d.input_shape == (512, 1)
     # split by time: train/val are all normal; the test windows hold the labelled anomaly
     assert d.y_train.max() == 0 and d.y_val.max() == 0
-    assert np.bincount(d.y_test).tolist() == [88, 30]
+    assert np.bincount(d.y_test).tolist() == [58, 36]
 
 
 def test_window_labels_are_any_anomalous_sample():

@@ -1,0 +1,54 @@
+"""`run --recipe ecg-anomaly --quick`: an autoencoder through every stage, AUC instead of accuracy."""
+
+import json
+
+import numpy as np
+import pytest
+
+from pipeline.stages import score
+from tests.conftest import edgedistill
+
+
+@pytest.fixture(scope="module")
+def ecg_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "ecg"
+    r = edgedistill("run", "--recipe", "ecg-anomaly", "--quick", "--out", out, check=True)
+    return out, r, json.loads((out / "metrics.json").read_text())
+
+
+def test_auc_replaces_accuracy_everywhere(ecg_run):
+    _, r, m = ecg_run
+    assert m["metric"] == "auc"
+    for section in ("teacher", "student_float", "student_qat", "student_int8", "emulator"):
+        assert "auc" in m[section] and "accuracy" not in m[section], section
+        assert 0.0 <= m[section]["auc"] <= 1.0
+    assert "litert_ref_auc" in m["student_int8"]
+    assert "auc" in r.stdout.split("cortex-m4\n")[1].splitlines()[0]   # the table's header
+
+
+def test_autoencoder_runs_bitexact_on_the_emulated_mcu(ecg_run):
+    _, _, m = ecg_run
+    e, q = m["emulator"], m["student_int8"]
+    assert e["samples"] == q["samples"] == 94 and e["bitexact"] == 1.0
+    assert e["auc"] == pytest.approx(q["auc"])          # same int8 outputs, same scores
+    assert m["student_float"]["params"] < m["teacher"]["params"]
+    assert "FULLY_CONNECTED" in m["tflm"]["ops"]
+
+
+def test_auc_measures_the_ranking():
+    y = np.array([0, 0, 1, 1])
+    x = np.zeros((4, 3), np.float32)
+    recon = np.array([[0, 0, 0], [.1, 0, 0], [1, 1, 1], [2, 2, 2]], np.float32)
+    assert score.from_outputs("anomaly", recon, x, y) == 1.0          # anomalies reconstructed worst
+    assert score.from_outputs("anomaly", recon[::-1], x, y) == 0.0
+    assert score.metric("anomaly") == "auc" and score.metric("classification") == "accuracy"
+
+
+def test_anomaly_teacher_must_reconstruct_its_input(tmp_path):
+    import keras
+    inp = keras.Input((512, 1))
+    bad = keras.Model(inp, keras.layers.Dense(2)(keras.layers.Flatten()(inp)))
+    bad.save(tmp_path / "t.keras")
+    r = edgedistill("teacher", "--recipe", "ecg-anomaly", "--quick", "--teacher", tmp_path / "t.keras",
+                    "--out", tmp_path / "run")
+    assert r.returncode == 2 and "reconstruct its input" in r.stderr and "Traceback" not in r.stderr

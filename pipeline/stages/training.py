@@ -1,7 +1,6 @@
 """Shared training plumbing: seeding, optimizer schedule, supervised fitting."""
 
 
-
 def seed_everything(seed: int) -> None:
     import keras
     keras.utils.set_random_seed(seed)

@@ -20,6 +20,14 @@ def edgedistill(*args, cwd=None, timeout=600, check=False):
     return r
 
 
+def quick_run(recipe: str, out, *args):
+    """`edgedistill run --recipe RECIPE --quick --out OUT [ARGS]`, which must succeed; returns the
+    completed process and the run's metrics.json."""
+    import json
+    r = edgedistill("run", "--recipe", recipe, "--quick", "--out", out, *args, check=True)
+    return r, json.loads((Path(out) / "metrics.json").read_text())
+
+
 @pytest.fixture
 def cli():
     return edgedistill

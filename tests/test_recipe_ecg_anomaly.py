@@ -1,19 +1,16 @@
 """`run --recipe ecg-anomaly --quick`: an autoencoder through every stage, AUC instead of accuracy."""
 
-import json
-
 import numpy as np
 import pytest
 
 from pipeline.stages import score
-from tests.conftest import edgedistill
+from tests.conftest import edgedistill, quick_run
 
 
 @pytest.fixture(scope="module")
 def ecg_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "ecg"
-    r = edgedistill("run", "--recipe", "ecg-anomaly", "--quick", "--out", out, check=True)
-    return out, r, json.loads((out / "metrics.json").read_text())
+    return (out, *quick_run("ecg-anomaly", out))
 
 
 def test_auc_replaces_accuracy_everywhere(ecg_run):

@@ -5,14 +5,13 @@ import json
 
 import pytest
 
-from tests.conftest import edgedistill
+from tests.conftest import edgedistill, quick_run
 
 
 @pytest.fixture(scope="module")
 def digits_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "kws-digits"
-    r = edgedistill("run", "--recipe", "kws-digits", "--quick", "--out", out, check=True)
-    return out, r, json.loads((out / "metrics.json").read_text())
+    return (out, *quick_run("kws-digits", out))
 
 
 def test_kws_digits_scores_the_real_recordings(digits_run):
@@ -36,9 +35,7 @@ def test_front_end_and_standardization_go_with_the_model(digits_run):
 
 
 def test_kws_twelve_classes_quick(tmp_path):
-    out = tmp_path / "kws"
-    edgedistill("run", "--recipe", "kws", "--quick", "--out", out, check=True)
-    m = json.loads((out / "metrics.json").read_text())
+    _, m = quick_run("kws", tmp_path / "kws")
     assert m["student_int8"]["accuracy"] > 0.2                    # chance is 1/12
     assert m["emulator"]["bitexact"] == 1.0
 

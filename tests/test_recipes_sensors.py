@@ -1,11 +1,9 @@
 """The sensor recipes (har: BasicMotions, gesture: Wii remote) run `--quick` end to end: 1-D CNNs
 through QAT, tflite-micro and the AOT firmware on the emulated Cortex-M4."""
 
-import json
-
 import pytest
 
-from tests.conftest import edgedistill
+from tests.conftest import quick_run
 
 
 @pytest.mark.parametrize("recipe, test_samples, floor", [
@@ -13,10 +11,8 @@ from tests.conftest import edgedistill
     ("gesture", 50, 0.5),      # chance 0.1; 40 training series: quick 0.72, full 0.76
 ])
 def test_quick_sensor_recipe_runs_bitexact_on_the_emulated_mcu(tmp_path, recipe, test_samples, floor):
-    out = tmp_path / recipe
-    r = edgedistill("run", "--recipe", recipe, "--quick", "--out", out, check=True)
+    r, m = quick_run(recipe, tmp_path / recipe)
     assert "student int8, tflite-micro" in r.stdout
-    m = json.loads((out / "metrics.json").read_text())
     assert m["recipe"] == recipe and m["target"] == "cortex-m4"
     assert m["student_float"]["params"] < m["teacher"]["params"] / 10
     q = m["student_int8"]

@@ -32,13 +32,13 @@ system-packages:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# The `gesture` data set ships only in aeon, whose numba pin conflicts with our numpy: aeon is
+# installed as data only, without its dependencies, and never imported.
 $(VENV)/.installed: pyproject.toml Makefile
 	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
-	# the `gesture` data set ships only in aeon, whose numba pin conflicts with our numpy: installed
-	# as data only, without its dependencies, and never imported
-	$(BIN)/python -m pip install -q --no-deps aeon==1.6.0
+	$(BIN)/python -m pip install -q --no-deps aeon==1.6.0   # data only (gesture), see above
 	$(BIN)/python -m pipeline.firmware.plugin   # QEMU instruction-counting plugin into ~/.cache/edgedistill
 	touch $@
 

@@ -91,7 +91,8 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
     splits = data.load(recipe.dataset, seed=recipe.seed, limit=recipe.limit, resize=recipe.resize)
     if not len(splits.y_train):
         raise UserError(f"data set '{recipe.dataset}' is for evaluation only (it has no training samples)",
-                        "train on another set; measure a model on this one with `verify MODEL --data NAME`")
+                        "train on a set with the same classes and list this one in the recipe's "
+                        "`also_test` (it then goes through the training set's preprocessing)")
     metric = score.metric(splits.task)
     dkey = _data_key(splits)
     if splits.preprocessing:   # the front end / standardization: goes with the model to the device

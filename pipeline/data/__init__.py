@@ -62,6 +62,10 @@ def load(name: str, seed: int = 0, limit: dict | None = None, resize: tuple[int,
     from pipeline.data import user
     if user.is_path(name):
         return user.load_path(name, seed, resize=resize, limit=limit)
+    if "/" in name or name.lower().endswith((".npz", ".csv")):
+        from pipeline.errors import UserError
+        raise UserError(f"data {name} not found", "check the path (a folder, .npz or .csv), or give a "
+                        "built-in data set name (see `edgedistill datasets list`)")
     spec = catalog.spec(name)
     return make_splits(spec.name, spec.classes, LOADERS[spec.loader](spec), spec.splits, spec.scale,
                        seed, limit, task=spec.task, preprocessing=spec.preprocessing)

@@ -29,3 +29,8 @@ def test_mixed_sizes_are_refused_then_resized(tmp_path):
 def test_a_bad_resize_value_is_a_usage_error(tmp_path):
     r = edgedistill("teacher", "--recipe", "digits", "--resize", "8by8", "--out", tmp_path / "r")
     assert r.returncode == 2 and "HxW" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_missing_data_path_is_named(tmp_path):
+    r = edgedistill("teacher", "--recipe", "digits", "--data", tmp_path / "nope.npz", "--out", tmp_path / "r")
+    assert r.returncode == 2 and "nope.npz not found" in r.stderr and "Traceback" not in r.stderr

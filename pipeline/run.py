@@ -204,7 +204,7 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
         return {}, r
     p.stage("verify", vkey, make_verify)
     if recipe.also_test:
-        akey = key_of("also_test", {"sets": recipe.also_test}, ckey, tkey, skey, dkey)
+        akey = key_of("also_test", {"sets": recipe.also_test}, ckey, dkey)   # ckey covers teacher, student
 
         def make_also(tmp):
             from pipeline.stages import also_test

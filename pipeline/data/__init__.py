@@ -53,11 +53,13 @@ def _split_off(x, y, n, rng):
     return (x[mask], y[mask]), (x[take], y[take])
 
 
-def load(name: str, seed: int = 0, limit: dict | None = None, resize: tuple[int, int] | None = None) -> Splits:
+def load(name: str, seed: int = 0, limit: dict | None = None, resize: tuple[int, int] | None = None,
+         standardize_with: dict | None = None) -> Splits:
     """A built-in name, or a path to the user's own data (see pipeline.data.user).
 
     `limit` ({'train': N, 'test': N}) subsamples for --quick runs; val and test stay stratified.
-    `resize` (H, W) applies to folders of images only.
+    `resize` (H, W) applies to folders of images only. `standardize_with`: another set's
+    standardization statistics to apply instead of this set's own (see make_splits).
     """
     from pipeline.data import user
     if user.is_path(name):
@@ -68,20 +70,38 @@ def load(name: str, seed: int = 0, limit: dict | None = None, resize: tuple[int,
                         "built-in data set name (see `edgedistill datasets list`)")
     spec = catalog.spec(name)
     return make_splits(spec.name, spec.classes, LOADERS[spec.loader](spec), spec.splits, spec.scale,
-                       seed, limit, task=spec.task, preprocessing=spec.preprocessing)
+                       seed, limit, task=spec.task, preprocessing=spec.preprocessing,
+                       standardize_with=standardize_with)
 
 
 def make_splits(name, classes, raw, splits: dict, scale: float, seed: int, limit: dict | None,
-                task: str = "classification", preprocessing: dict | None = None) -> Splits:
+                task: str = "classification", preprocessing: dict | None = None,
+                standardize_with: dict | None = None) -> Splits:
     """raw = (x, y) one pool, or (x_train, y_train, x_test, y_test); splits = {'test':, 'val':,
-    'standardize': bool, 'test_only': bool}."""
+    'standardize': bool, 'test_only': bool}.
+
+    Samples are scaled, then standardized per feature with the train split's statistics when
+    `standardize` is set, or with `standardize_with` when given: another set's statistics, so
+    samples scored by a model trained on that set see the inputs it was trained on."""
     rng = np.random.default_rng(seed)
+    x_tr, y_tr, x_va, y_va, x_te, y_te = _split(raw, splits, limit, rng)
+    s = np.float32(scale)
+    x_tr, x_va, x_te = x_tr * s, x_va * s, x_te * s
+    stats = standardize_with or (standardize.fit(x_tr) if splits.get("standardize") else None)
+    if stats:
+        x_tr, x_va, x_te = (standardize.apply(a, stats) for a in (x_tr, x_va, x_te))
+        preprocessing = {**(preprocessing or {}), "scale": float(scale), "standardize": stats}
+    rep = x_tr[rng.permutation(len(y_tr))[:REPRESENTATIVE_SAMPLES]]
+    return Splits(name, tuple(classes), x_tr, y_tr, x_va, y_va, x_te, y_te, rep,
+                  task=task, preprocessing=preprocessing)
+
+
+def _split(raw, splits: dict, limit: dict | None, rng):
+    """(x_train, y_train, x_val, y_val, x_test, y_test), seeded and stratified."""
     if splits.get("test_only"):                # an evaluation-only set: every sample is test
         x, y = raw[-2:]
         empty = np.zeros((0, *x.shape[1:]), np.float32)
-        s = np.float32(scale)
-        return Splits(name, tuple(classes), empty, y[:0], empty, y[:0], x * s, y, empty,
-                      task=task, preprocessing=preprocessing)
+        return empty, y[:0], empty, y[:0], x, y
     if len(raw) == 2:                          # one pool: carve test then val out of it
         x, y = raw
         n_test = round(splits["test"] * len(y)) if splits["test"] < 1 else splits["test"]
@@ -101,20 +121,4 @@ def make_splits(name, classes, raw, splits: dict, scale: float, seed: int, limit
     else:
         order = rng.permutation(len(y_tr))
         x_tr, y_tr = x_tr[order], y_tr[order]
-    s = np.float32(scale)
-    x_tr, x_va, x_te = x_tr * s, x_va * s, x_te * s
-    if splits.get("standardize"):              # per-feature statistics of the train split
-        stats = standardize.fit(x_tr)
-        x_tr, x_va, x_te = (standardize.apply(a, stats) for a in (x_tr, x_va, x_te))
-        preprocessing = {**(preprocessing or {}), "scale": float(scale), "standardize": stats}
-    rep = x_tr[rng.permutation(len(y_tr))[:REPRESENTATIVE_SAMPLES]]
-    return Splits(name, tuple(classes), x_tr, y_tr, x_va, y_va, x_te, y_te, rep,
-                  task=task, preprocessing=preprocessing)
-
-
-def apply_preprocessing(x: np.ndarray, preprocessing: dict | None) -> np.ndarray:
-    """Repeats a trained set's standardization on other samples already scaled like it (e.g. the
-    real recorded digits scored by a model trained on synthetic ones)."""
-    if preprocessing and "standardize" in preprocessing:
-        return standardize.apply(x, preprocessing["standardize"])
-    return x
+    return x_tr, y_tr, x_va, y_va, x_te, y_te

@@ -14,13 +14,12 @@ def score_all(names, splits, teacher, student, tflite: bytes) -> dict:
     from pipeline.stages.convert import quantize_inputs
     out = {}
     for name in names:
-        other = data.load(name)
+        other = data.load(name, standardize_with=(splits.preprocessing or {}).get("standardize"))
         if other.classes != splits.classes or other.input_shape != splits.input_shape:
             raise UserError(f"data set '{name}' has classes {list(other.classes)} and input "
                             f"{other.input_shape}, the model {list(splits.classes)} and {splits.input_shape}",
                             "list in also_test only sets with the training set's classes and shape")
-        x = data.apply_preprocessing(other.x_test, splits.preprocessing)
-        y = other.y_test
+        x, y = other.x_test, other.y_test
         xq = quantize_inputs(tflite, x)
         out[name] = {"samples": int(len(y)),
                      "teacher": score.from_outputs(splits.task, np.asarray(teacher(x, training=False)), x, y),

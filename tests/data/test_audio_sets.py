@@ -110,3 +110,16 @@ def test_listed_with_licences():
     assert {"kws", "kws-digits", "kws-digits-real"} <= set(catalog.names())
     assert "GPL-3.0" in catalog.spec("kws").licence and catalog.spec("kws").debian_package == "espeak-ng"
     assert "CC-BY-SA-3.0" in catalog.spec("kws-digits-real").licence
+
+
+def test_another_sets_statistics_replace_a_sets_own():
+    """What `also_test` relies on: scored through the training set's statistics, exactly once."""
+    from pipeline.data import standardize
+    d = data.load("kws-digits", seed=0)
+    stats = d.preprocessing["standardize"]
+    assert np.array_equal(data.load("kws-digits", seed=0, standardize_with=stats).x_test, d.x_test)
+    raw = data.load("kws-digits-real")
+    assert "standardize" not in (raw.preprocessing or {})
+    real = data.load("kws-digits-real", standardize_with=stats)
+    assert np.array_equal(real.x_test, standardize.apply(raw.x_test, stats))
+    assert real.preprocessing["standardize"] == stats and len(real.y_train) == 0

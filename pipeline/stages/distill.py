@@ -25,19 +25,13 @@ def distill_into(student, teacher, splits, epochs: int, batch_size: int, learnin
     from keras.distillation import Distiller, FeatureDistillation, LogitsDistillation
     if splits.task == "anomaly":
         kd = FeatureDistillation(loss=keras.losses.MeanSquaredError())
-        loss, metrics = keras.losses.MeanSquaredError(), []
-        (x, y), val = training.normal_pairs(splits), training.normal_val(splits)
     else:
         teacher = as_logits(teacher)
         kd = LogitsDistillation(temperature=temperature, loss=keras.losses.KLDivergence())
-        loss, metrics = keras.losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"]
-        (x, y), val = (splits.x_train, splits.y_train), (splits.x_val, splits.y_val)
     teacher.trainable = False
     distiller = Distiller(teacher=teacher, student=student, distillation_losses=kd,
                           student_loss_weight=student_loss_weight)
-    steps = training.steps_for(len(x), batch_size, epochs)
-    distiller.compile(optimizer=training.optimizer(learning_rate, steps), loss=loss, metrics=metrics)
-    distiller.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=val, verbose=2)
+    training.fit(distiller, splits, epochs, batch_size, learning_rate)
     return student
 
 
@@ -69,4 +63,4 @@ def scratch(student_cfg, cfg, splits, seed: int):
     """The same student, same epochs and schedule, trained on hard labels only: KD's baseline."""
     training.seed_everything(seed)
     student = build_student(student_cfg, splits)
-    return training.fit_classifier(student, splits, cfg.epochs, cfg.batch_size, cfg.learning_rate)
+    return training.fit(student, splits, cfg.epochs, cfg.batch_size, cfg.learning_rate)

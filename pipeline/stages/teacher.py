@@ -40,7 +40,7 @@ def train(cfg, splits, seed: int):
     from pipeline import zoo
     training.seed_everything(seed)
     model = zoo.build("teacher", cfg.arch, splits.input_shape, splits.num_classes, **cfg.kwargs)
-    training.fit_classifier(model, splits, cfg.epochs, cfg.batch_size, cfg.learning_rate)
+    training.fit(model, splits, cfg.epochs, cfg.batch_size, cfg.learning_rate)
     return model
 
 

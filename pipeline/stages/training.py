@@ -17,27 +17,21 @@ def steps_for(n: int, batch_size: int, epochs: int) -> int:
     return -(-n // batch_size) * epochs
 
 
-def fit_classifier(model, splits, epochs: int, batch_size: int, learning_rate: float):
-    """Plain supervised training on hard labels (teachers, and students trained from scratch);
-    for an anomaly task, an autoencoder learning to reconstruct the normal training samples."""
+def fit(model, splits, epochs: int, batch_size: int, learning_rate: float):
+    """Supervised training for the task: hard labels for a classifier; for an anomaly task, an
+    autoencoder reconstructing the normal training samples. `model` is a plain model (teachers,
+    students trained from scratch) or a keras.distillation.Distiller, whose loss is this one
+    plus its distillation term."""
     import keras
     if splits.task == "anomaly":
-        loss, metrics, (x, y), val = keras.losses.MeanSquaredError(), [], normal_pairs(splits), normal_val(splits)
+        loss, metrics = keras.losses.MeanSquaredError(), []
+        x = splits.x_train[splits.y_train == 0]          # normal samples only, as input and target
+        y, xv = x, splits.x_val[splits.y_val == 0]
+        val = (xv, xv) if len(xv) else None
     else:
-        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        metrics, (x, y), val = ["accuracy"], (splits.x_train, splits.y_train), (splits.x_val, splits.y_val)
+        loss, metrics = keras.losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"]
+        x, y, val = splits.x_train, splits.y_train, (splits.x_val, splits.y_val)
     model.compile(optimizer=optimizer(learning_rate, steps_for(len(x), batch_size, epochs)),
                   loss=loss, metrics=metrics)
     model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=val, verbose=2)
     return model
-
-
-def normal_pairs(splits):
-    """(inputs, targets) for an autoencoder: the normal (label 0) training samples, twice."""
-    x = splits.x_train[splits.y_train == 0]
-    return x, x
-
-
-def normal_val(splits):
-    x = splits.x_val[splits.y_val == 0]
-    return (x, x) if len(x) else None

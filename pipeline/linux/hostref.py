@@ -29,7 +29,7 @@ import numpy as np
 
 from pipeline.errors import UserError
 from pipeline.linux import guest
-from pipeline.linux import buildonce
+from pipeline import buildonce
 from pipeline.paths import cache_dir
 
 LAYOUT = 1          # bump when the venv layout built here changes: invalidates old caches

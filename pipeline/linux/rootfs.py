@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import UserError
-from pipeline.linux import buildonce
+from pipeline import buildonce
 from pipeline.paths import cache_dir
 
 # Debian mirror and keyring of the host (Debian 12); the rootfs suite comes from the profile

@@ -69,7 +69,7 @@ def test_synthesis_is_seeded_deterministic_and_cached(tmp_path, monkeypatch):
     s = _small_spec(tmp_path, monkeypatch)
     x, y = espeak_words.load(s)
     assert x.shape == (6, 49, 10, 1) and y.tolist() == [0, 0, 1, 1, 2, 2]
-    assert len(list((tmp_path / "edgedistill" / "datasets").glob("kws-tiny-*.npz"))) == 1
+    assert len(list((tmp_path / "edgedistill" / "datasets").glob("kws-tiny-*/arrays.npz"))) == 1
     params = frontend.DEFAULT
     fresh = espeak_words.build(s.classes, s.options, params)          # same seed, no cache
     assert np.array_equal(fresh["x"], x)

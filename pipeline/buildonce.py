@@ -1,4 +1,5 @@
-"""Build a cached directory once per machine, atomically: the userlands and the host reference env.
+"""Build a cached directory once per machine, atomically: the ARM userlands, the host reference
+env, the synthesized speech data sets.
 
 The directory is made under a temp name beside its final place, marked `.complete`, then renamed
 (atomic on one filesystem). A reader trusts only a directory with `.complete`; a killed build

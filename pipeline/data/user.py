@@ -77,8 +77,8 @@ def _is_audio_folder(root: Path) -> bool:
 def _wavs(root: Path):
     from pipeline.data.audio import frontend, wav
     params = frontend.check(frontend.DEFAULT)
-    clips, labels = [], []
-    for label, d in enumerate(_class_dirs(root)):
+    clips, labels, class_dirs = [], [], _class_dirs(root)
+    for label, d in enumerate(class_dirs):
         files = _files(d)
         if not files:
             raise UserError(f"class folder {d} is empty", "add .wav files to it or remove it")
@@ -86,7 +86,7 @@ def _wavs(root: Path):
             clips.append(wav.read_clip(f, params))
             labels.append(label)
     x = frontend.mfcc(np.stack(clips), params)    # (N, frames, coefficients, 1)
-    return x, np.array(labels, np.int64), tuple(d.name for d in _class_dirs(root)), 1.0, {"frontend": params}
+    return x, np.array(labels, np.int64), tuple(d.name for d in class_dirs), 1.0, {"frontend": params}
 
 
 def _labels(path: Path, raw) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -112,13 +112,13 @@ def _check_counts(path: Path, y: np.ndarray, classes: tuple[str, ...]):
 
 def _images(root: Path, resize):
     from PIL import Image, UnidentifiedImageError
-    class_dirs = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    class_dirs = _class_dirs(root)
     if not class_dirs:
         raise UserError(f"{root} has no class sub-folders",
                         "put each class's images in their own sub-folder, e.g. cats/, dogs/")
     images, labels, first = [], [], None
     for label, d in enumerate(class_dirs):
-        files = sorted(f for f in d.iterdir() if f.is_file() and not f.name.startswith("."))
+        files = _files(d)
         if not files:
             raise UserError(f"class folder {d} is empty", "add images to it or remove it")
         for f in files:

@@ -37,9 +37,9 @@ def metrics(recipe, target, info: dict, timings: dict, tflite_bytes: int, metric
     if "scratch" in info:
         m["student_scratch"] = {metric: info["scratch"][metric]}
     if "also" in info:      # the same models scored on other data sets (same classes)
-        m["also_test"] = {n: {k: v for k, v in r.items()} for n, r in info["also"].items() if n != "summary"}
-    if splits_preprocessing := info.get("data", {}).get("preprocessing"):
-        m["preprocessing"] = splits_preprocessing
+        m["also_test"] = {n: r for n, r in info["also"].items() if n != "summary"}
+    if "data" in info:      # the front end / standardization the device must repeat
+        m["preprocessing"] = info["data"]["preprocessing"]
     if len(info["convert"]["bytes"]) > 1:
         m["variants_bytes"] = info["convert"]["bytes"]
     return m
@@ -57,9 +57,11 @@ def load(run_dir: Path) -> dict:
 
 
 def table(m: dict) -> str:
-    k = m.get("metric", "accuracy")
     from pipeline.stages.score import fmt as fmt_metric
-    fmt = lambda v: fmt_metric(k, v)   # noqa: E731
+    k = m.get("metric", "accuracy")
+
+    def fmt(v: float) -> str:
+        return fmt_metric(k, v)
     t, s, q = m["teacher"], m["student_float"], m["student_int8"]
     rows = [("teacher (float)", f"{t['params']:,}", fmt(t[k]), "")]
     if "student_scratch" in m:

@@ -25,22 +25,49 @@ class FirmwareFault(UserError):
 _OP_COMMENT = re.compile(r"/\* (op \d+ [A-Z0-9_]+)")
 
 
-def op_at(elf_path: Path, addr: int | None) -> str | None:
-    """'op N KIND' for an address inside model_invoke, via addr2line and model.c's comments."""
+def ops_at(elf_path: Path, addrs) -> dict:
+    """{addr: 'op N KIND'} for addresses inside model_invoke, via one addr2line call and
+    model.c's comments; addresses that map to no op are left out."""
+    addrs = [a for a in addrs if a is not None]
     tool = shutil.which("arm-none-eabi-addr2line")
-    if addr is None or tool is None:
-        return None
-    r = subprocess.run([tool, "-e", str(elf_path), hex(addr)], capture_output=True, text=True)
-    m = re.match(r"(.+):(\d+)", r.stdout.strip())
-    if not m or not Path(m.group(1)).is_file():
-        return None
-    lines = Path(m.group(1)).read_text().splitlines()
-    k = int(m.group(2)) - 1
-    for ln in lines[k:k + 3]:                # a call may span two lines (list-style ops)
-        hit = _OP_COMMENT.search(ln)
-        if hit:
-            return hit.group(1)
-    return None
+    if not addrs or tool is None:
+        return {}
+    r = subprocess.run([tool, "-e", str(elf_path), *map(hex, addrs)], capture_output=True, text=True)
+    found, sources = {}, {}
+    for addr, loc in zip(addrs, r.stdout.splitlines()):
+        m = re.match(r"(.+):(\d+)", loc.strip())
+        if not m or not Path(m.group(1)).is_file():
+            continue
+        if m.group(1) not in sources:
+            sources[m.group(1)] = Path(m.group(1)).read_text().splitlines()
+        k = int(m.group(2)) - 1
+        for ln in sources[m.group(1)][k:k + 3]:    # a call may span two lines (list-style ops)
+            hit = _OP_COMMENT.search(ln)
+            if hit:
+                found[addr] = hit.group(1)
+                break
+    return found
+
+
+def op_at(elf_path: Path, addr: int | None) -> str | None:
+    """'op N KIND' for an address inside model_invoke."""
+    return ops_at(elf_path, [addr]).get(addr)
+
+
+def per_op(elf_path: Path, sites: dict, inferences: int) -> list[dict]:
+    """The counting plugin's per-call-site instructions, summed per op and divided by the
+    number of inferences: [{"op": N, "kind": KIND, "instructions": n}] in op order. What
+    model_invoke does outside its calls (prologue, epilogue) maps to no op and is left out."""
+    names = ops_at(elf_path, list(sites))
+    total: dict = {}
+    for addr, n in sites.items():
+        if addr in names:
+            total[names[addr]] = total.get(names[addr], 0) + n
+    rows = []
+    for name, n in total.items():
+        _, idx, kind = name.split()
+        rows.append({"op": int(idx), "kind": kind, "instructions": n // max(1, inferences)})
+    return sorted(rows, key=lambda r: r["op"])
 
 
 def _where(info, pc: int | None, last_invoke: int | None) -> tuple[str | None, str | None, str]:

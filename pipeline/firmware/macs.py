@@ -12,8 +12,15 @@ def _call_macs(kind: str, f: dict) -> int:
     return 0
 
 
-def count_macs(tflite: bytes) -> int:
+def macs_per_op(tflite: bytes) -> dict:
+    """{op index: MACs} for every op of the model (0 for ops without multiply-accumulates)."""
     from pipeline.compiler.lower import lower
     from pipeline.compiler.reader import read
-    program = lower(read(bytes(tflite)))
-    return int(sum(_call_macs(c.kind, c.fields) for c in program.calls))
+    out: dict = {}
+    for c in lower(read(bytes(tflite))).calls:
+        out[c.op_index] = out.get(c.op_index, 0) + int(_call_macs(c.kind, c.fields))
+    return out
+
+
+def count_macs(tflite: bytes) -> int:
+    return int(sum(macs_per_op(tflite).values()))

@@ -30,6 +30,9 @@ class RunResult:
     timed_out: bool = False
     hang_pc: int | None = None        # PC read through the monitor at the timeout
     elapsed_s: float = 0.0
+    sites: dict = field(default_factory=dict)    # model_invoke address -> instructions charged
+    per_op: list = field(default_factory=list)   # faults.per_op(sites), filled by emulate
+    blocks: dict = field(default_factory=dict)   # block start address -> instructions (blocks=1)
 
     def line(self, tag: str) -> str | None:
         """Last 'EDGEDISTILL <tag> ...' line from semihosting or UART output."""
@@ -54,19 +57,23 @@ def _monitor(sock_path: Path, command: str, timeout: float = 2.0) -> str:
     return buf.decode(errors="replace")
 
 
-def _parse_counts(text: str) -> tuple[list, int | None]:
-    counts, last = [], None
+def _parse_counts(text: str) -> tuple[list, int | None, dict, dict]:
+    counts, last, sites, blocks = [], None, {}, {}
     for ln in text.splitlines():
         parts = ln.split()
         if parts[:1] == ["pair"]:
             counts.append(int(parts[2]) - int(parts[1]))
         elif parts[:1] == ["last_invoke"]:
             last = int(parts[1], 16) or None
-    return counts, last
+        elif parts[:1] == ["site"]:
+            sites[int(parts[1], 16)] = int(parts[2])
+        elif parts[:1] == ["block"]:
+            blocks[int(parts[1], 16)] = int(parts[2])
+    return counts, last, sites, blocks
 
 
 def run(info, machine: str, inputs: bytes = b"", timeout: float = 120.0, plugin: Path | None = None,
-        wait_for: str | None = None) -> RunResult:
+        wait_for: str | None = None, plugin_args: str = "") -> RunResult:
     """Run `info.elf` on `machine`. io="semihost" images read in.bin and write out.bin;
     io="uart" images print on the first serial port, and sleep when done: QEMU is then stopped
     as soon as the `wait_for` line appears (or at the timeout)."""
@@ -88,7 +95,7 @@ def run(info, machine: str, inputs: bytes = b"", timeout: float = 120.0, plugin:
             sym = info.symbols
             lo, size = sym.get("model_invoke", (0, 0))
             cmd += ["-plugin", f"{plugin},start={sym['bench_start'][0]},stop={sym['bench_stop'][0]},"
-                               f"invoke={lo}:{lo + size},out=counts.txt"]
+                               f"invoke={lo}:{lo + size},out=counts.txt{plugin_args}"]
         t0 = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=d, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
@@ -116,8 +123,8 @@ def run(info, machine: str, inputs: bytes = b"", timeout: float = 120.0, plugin:
             proc.kill()
             out, err = proc.communicate()
         counts_txt = (d / "counts.txt").read_text() if (d / "counts.txt").is_file() else ""
-        counts, last = _parse_counts(counts_txt)
+        counts, last, sites, blocks = _parse_counts(counts_txt)
         return RunResult(None if stopped else proc.returncode, err.decode(errors="replace"),
                          (d / "uart.txt").read_text(errors="replace") if (d / "uart.txt").is_file() else "",
                          (d / "out.bin").read_bytes() if (d / "out.bin").is_file() else b"",
-                         counts, last, timed_out, hang_pc, time.monotonic() - t0)
+                         counts, last, timed_out, hang_pc, time.monotonic() - t0, sites, [], blocks)

@@ -24,7 +24,8 @@ def _dataset_inputs(tflite: bytes, dataset: str, samples: int):
     return x, splits.y_test[:samples]
 
 
-def verify(tflite: bytes, target, samples: int, dataset: str | None = None, seed: int = 0) -> dict:
+def verify(tflite: bytes, target, samples: int, dataset: str | None = None, seed: int = 0,
+           optimize: str = "auto") -> dict:
     """DESIGN.md's verify JSON; with a data set also the target's accuracy on its test split."""
     if samples < 1:
         raise UserError(f"--samples must be at least 1 (got {samples})", "pass --samples 20, say")
@@ -34,7 +35,7 @@ def verify(tflite: bytes, target, samples: int, dataset: str | None = None, seed
         result = verify_host(tflite, inputs, samples, seed)
     elif target.kind == "mcu":
         from pipeline.firmware import verify_mcu
-        result = verify_mcu(tflite, target, inputs, samples, seed)
+        result = verify_mcu(tflite, target, inputs, samples, seed, optimize)
     elif target.kind == "linux":
         from pipeline.linux import verify_linux
         result = verify_linux(tflite, target, inputs, samples, seed)

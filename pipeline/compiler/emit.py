@@ -9,6 +9,9 @@ from pipeline import __version__
 from pipeline.compiler.lower import Const
 
 
+CTYPE_BYTES = {"int8_t": 1, "int16_t": 2, "int32_t": 4}
+
+
 def _c_number(v) -> str:
     if isinstance(v, (bool, np.bool_)):
         return str(int(v))
@@ -77,7 +80,7 @@ class Emitter:
 
     # ---- model.c ------------------------------------------------------------------------
     def _const(self, name: str, c: Const) -> tuple[str, str]:
-        self.weights_bytes += c.values.size * (1 if c.ctype == "int8_t" else 4)
+        self.weights_bytes += c.values.size * CTYPE_BYTES[c.ctype]
         text = (f"static ED_ALIGN16 const {c.ctype} {name}[{c.values.size}] = {{\n"
                 f"{_array_body(c.values)}\n}};")
         return name, text
@@ -85,7 +88,9 @@ class Emitter:
     def _params(self, ci: int, call) -> list[str]:
         out, inits = [], []
         for k, v in call.fields.items():
-            if isinstance(v, Const):
+            if k == "scratch" and call.scratch_bytes:     # the arena's scratch region
+                inits.append(f"    .scratch = arena + {self.plan.scratch_offset},")
+            elif isinstance(v, Const):
                 name, text = self._const(f"op{ci}_{k}", v)
                 out.append(text)
                 inits.append(f"    .{k} = {name},")
@@ -96,6 +101,9 @@ class Emitter:
             else:
                 inits.append(f"    .{k} = {_c_number(v)},")
         out.append(f"static const {call.ptype} op{ci}_params = {{\n" + "\n".join(inits) + "\n};")
+        if call.scratch_check:
+            out.append(f"_Static_assert({call.scratch_check} <= {self.plan.scratch_bytes}, "
+                       f"\"op {call.op_index} {call.kind}: less scratch than its kernel needs\");")
         return out
 
     def _ptr(self, t, ci: int, extra: list[str], arg: int) -> str:

@@ -29,6 +29,7 @@ class Sources:
     input_shapes: tuple
     output_shapes: tuple
     ops: tuple                   # op kinds, in call order
+    wide_weights: bool = False   # conv weights in the widened int16 layout (layouts.py)
 
     @property
     def input_elements(self) -> int:
@@ -44,13 +45,44 @@ def kernel_dir(variant: str = "reference") -> Path:
     return data_dir("targets") / "kernels" / variant
 
 
-def compile_model(tflite: bytes, target=None, prefix: str = "") -> Sources:
-    """Stage function: .tflite bytes (+ target profile) -> generated C sources."""
+def _variants(target) -> list[str]:
+    """Kernel folders the target builds with: the host (and no target) uses reference/ only."""
+    from pipeline import targets
+    if target is None:
+        return ["reference"]
+    profile = targets.load(target) if isinstance(target, str) else target
+    if profile.kind != "mcu":
+        return ["reference"]
+    from pipeline.firmware.boards import kernel_variants
+    return kernel_variants(profile)
+
+
+def _flash_room(target, program) -> int | None:
+    """Flash the target's budget leaves beside the int8 weights and the code, or None."""
+    from pipeline import targets
+    from pipeline.compiler.layouts import const_bytes
+    if target is None:
+        return None
+    profile = targets.load(target) if isinstance(target, str) else target
+    if not profile.flash_bytes:
+        return None
+    from pipeline.firmware.build import CODE_ESTIMATE
+    return profile.flash_bytes - const_bytes(program) - CODE_ESTIMATE
+
+
+def compile_model(tflite: bytes, target=None, prefix: str = "", optimize: str = "auto") -> Sources:
+    """Stage function: .tflite bytes (+ target profile) -> generated C sources. `optimize`
+    (auto | speed | size) chooses weight layouts that trade flash for speed (layouts.py)."""
+    from pipeline.compiler import layouts
     from pipeline.compiler.emit import Emitter
     from pipeline.compiler.lower import lower
     from pipeline.compiler.planner import plan
     from pipeline.compiler.reader import read
+    from pipeline.compiler.scratch import assign, variant_of
     program = lower(read(bytes(tflite)))
+    variants = _variants(target)
+    wide = layouts.apply(program, variant_of("conv.c", variants), optimize, _flash_room(target, program))
+    assign(program, variants)
     p = plan(program)
     em = Emitter(program, p, prefix=prefix, source=bytes(tflite))
     files = {f"{prefix}model.h": em.header(), f"{prefix}model.c": em.source()}
@@ -58,7 +90,7 @@ def compile_model(tflite: bytes, target=None, prefix: str = "") -> Sources:
     return Sources(files, prefix, p.arena_bytes, em.weights_bytes, p.format(), program.io_dtype,
                    tuple(g.tensors[t].shape for t in program.inputs),
                    tuple(g.tensors[t].shape for t in program.outputs),
-                   tuple(c.kind for c in program.calls))
+                   tuple(c.kind for c in program.calls), wide)
 
 
 def _harness(models: list[Sources]) -> str:

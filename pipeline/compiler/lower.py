@@ -31,7 +31,8 @@ class Call:
     style: str = "unary"       # "unary" (p, in, out) | "binary" (p, a, b, out) | "list" (p, ins[], out)
     overlap: dict = field(default_factory=dict)  # input tensor -> max (out_start - in_start)
     alias: bool = False        # output shares the input's bytes (RESHAPE)
-    scratch_bytes: int = 0     # every kernel here works without scratch; counted if one ever does
+    scratch_bytes: int = 0     # the target's kernel variant's need (scratch.py), 0 for most
+    scratch_check: str = ""    # C expression model.c asserts to be <= the scratch it gets
 
 
 @dataclass(eq=False)

@@ -45,6 +45,12 @@ def _window_overlap(f: dict, in_c: int, out_c: int) -> int:
                           f.get("dil_w", 1), f["pad_h"], f["pad_w"])
 
 
+def _pad3(w: np.ndarray) -> np.ndarray:
+    """The filter and 3 zero bytes: SIMD kernels may load the last K % 4 weights of a row as a
+    whole word, against zero inputs, and must not read past the array to do so."""
+    return np.concatenate([w, np.zeros(3, w.dtype)])
+
+
 def conv_2d(ctx: Ctx) -> Call:
     inp, out = ctx.act(0), ctx.act(0, outputs=True)
     w = ctx.const(1, "INT8")
@@ -59,8 +65,8 @@ def conv_2d(ctx: Ctx) -> Call:
     lo, hi = fused_range(ctx, out)
     f.update(in_c=in_c, out_c=out_c, k_h=k_h, k_w=k_w, filter_in_c=f_in_c, dil_h=dil_h, dil_w=dil_w,
              input_offset=-inp.zero_point[0], output_offset=out.zero_point[0], act_min=lo, act_max=hi,
-             filter=Const("int8_t", w.data.reshape(-1)), bias=bias_const(ctx, 2, out_c),
-             multiplier=mult, shift=shift)
+             filter=Const("int8_t", _pad3(w.data.reshape(-1))), bias=bias_const(ctx, 2, out_c),
+             multiplier=mult, shift=shift, scratch=None)
     return Call(ctx.op.index, ctx.op.kind, "ed_conv", "ed_conv_params_t", f, [inp.index],
                 [out.index], overlap={inp.index: _window_overlap(f, in_c, out_c)})
 

@@ -29,13 +29,14 @@ class Plan:
     buffers: list[Buffer]
     offsets: dict[int, int]           # tensor id -> arena offset
     arena_bytes: int
-    scratch_bytes: int                # kernels' scratch, inside the arena (0 for all kernels now)
+    scratch_bytes: int                # kernels' scratch: one region at the end of the arena,
+    scratch_offset: int               # shared by every call (ops run one at a time)
     overlaps: list[tuple[int, int, int]] = field(default_factory=list)  # (in buf, out buf, d) used
     names: dict[int, str] = field(default_factory=dict)
 
     def format(self, width: int = 64) -> str:
         """A table of buffers and a chart: one row per call, one column per arena slice."""
-        lines = [f"arena {self.arena_bytes} bytes (scratch {self.scratch_bytes}), "
+        lines = [f"arena {self.arena_bytes} bytes (scratch {self.scratch_bytes} at {self.scratch_offset}), "
                  f"{len(self.buffers)} buffers, {len(self.overlaps)} overlapped in/out pairs",
                  f"{'buf':>4} {'offset':>8} {'size':>8} {'life':>9}  tensors"]
         for b in sorted(self.buffers, key=lambda b: (b.offset, b.id)):
@@ -159,5 +160,5 @@ def plan(program) -> Plan:
     arena = max((b.offset + b.size for b in buffers.values()), default=0)
     scratch = max((c.scratch_bytes for c in calls), default=0)
     names = {t: g.tensors[t].name for t in offsets}
-    return Plan(sorted(buffers.values(), key=lambda b: b.id), offsets, _align_up(arena + scratch),
-                scratch, used, names)
+    return Plan(sorted(buffers.values(), key=lambda b: b.id), offsets,
+                _align_up(arena) + _align_up(scratch), _align_up(scratch), _align_up(arena), used, names)

@@ -38,6 +38,7 @@ def emulate(src, target, x: np.ndarray, timeout: float | None = None):
         res = qemu.run(info, board.machine, x.tobytes(), timeout=limit,
                        plugin=plugin.path())
         faults.check(res, info, target.name)
+        res.per_op = faults.per_op(info.elf, res.sites, len(res.counts))
     out_dtype = np.int8 if src.io_dtype == "int8" else np.float32
     out = np.frombuffer(res.outputs, dtype=out_dtype).reshape(len(x), -1)
     done = res.line("DONE")
@@ -45,14 +46,15 @@ def emulate(src, target, x: np.ndarray, timeout: float | None = None):
     return out, res, info, stack
 
 
-def build_firmware(tflite: bytes, target, out_dir: Path, inputs=None, seed: int = 0) -> dict:
+def build_firmware(tflite: bytes, target, out_dir: Path, inputs=None, seed: int = 0,
+                   optimize: str = "auto") -> dict:
     """The flashable image when the board has a UART (samples and tflite-micro's outputs for
     them in flash; prints PASS/FAIL), else the semihosting image. ELF, map and sources stay in
     out_dir."""
     from pipeline.compiler.host import compile_model, random_inputs, reference_outputs
     from pipeline.firmware import build
     target = _load_target(target)
-    src = compile_model(tflite, target)
+    src = compile_model(tflite, target, optimize=optimize)
     board = boards.for_target(target)
     if board.uart:
         x = random_inputs(src, UART_SAMPLES, seed) if inputs is None else \
@@ -65,13 +67,14 @@ def build_firmware(tflite: bytes, target, out_dir: Path, inputs=None, seed: int 
     return info.as_dict()
 
 
-def verify_mcu(tflite: bytes, target, inputs: np.ndarray | None, samples: int, seed: int = 0) -> dict:
+def verify_mcu(tflite: bytes, target, inputs: np.ndarray | None, samples: int, seed: int = 0,
+               optimize: str = "auto") -> dict:
     """Run `samples` inputs (random unless given) on the emulated MCU in one QEMU run and compare
     every output with the tflite-micro interpreter bit for bit."""
     from pipeline.compiler.host import compile_model, random_inputs, reference_outputs
     from pipeline.stages.verify import compare
     target = _load_target(target)
-    src = compile_model(tflite, target)
+    src = compile_model(tflite, target, optimize=optimize)
     if inputs is None:
         x = random_inputs(src, samples, seed)
     else:
@@ -84,14 +87,14 @@ def verify_mcu(tflite: bytes, target, inputs: np.ndarray | None, samples: int, s
             "bitexact": r["bitexact"], "max_abs_diff": r["max_abs_diff"], "outputs": ours}
 
 
-def bench_mcu(tflite: bytes, target, samples: int = 2, seed: int = 0) -> dict:
+def bench_mcu(tflite: bytes, target, samples: int = 2, seed: int = 0, optimize: str = "auto") -> dict:
     """Instructions per inference (QEMU plugin, between bench_start/bench_stop), MACs, peak
     stack (painting), RAM (static + peak stack) and flash (ELF), weights, TFLM's arena."""
     from pipeline.compiler.host import compile_model, random_inputs
-    from pipeline.firmware.macs import count_macs
+    from pipeline.firmware.macs import macs_per_op
     from pipeline.runtimes.tflm import arena_used_bytes
     target = _load_target(target)
-    src = compile_model(tflite, target)
+    src = compile_model(tflite, target, optimize=optimize)
     _, res, info, stack = emulate(src, target, random_inputs(src, samples, seed))
     if len(res.counts) != samples:
         raise FirmwareFault("exit", f"the counting plugin saw {len(res.counts)} of {samples} inferences",
@@ -100,10 +103,12 @@ def bench_mcu(tflite: bytes, target, samples: int = 2, seed: int = 0) -> dict:
         tflm_arena = arena_used_bytes(tflite)
     except Exception:        # tflite-micro refuses some models our compiler accepts
         tflm_arena = None
-    return {"target": target.name, "instructions": int(max(res.counts)), "macs": count_macs(tflite),
+    macs = macs_per_op(tflite)
+    ops = [{**r, "macs": macs.get(r["op"], 0)} for r in res.per_op]
+    return {"target": target.name, "instructions": int(max(res.counts)), "macs": sum(macs.values()),
             "peak_stack_bytes": stack, "ram_bytes": info.static_ram_bytes + (stack or 0),
             "flash_bytes": info.flash_bytes, "weights_bytes": src.weights_bytes,
-            "tflm_arena_bytes": tflm_arena}
+            "tflm_arena_bytes": tflm_arena, "wide_weights": src.wide_weights, "ops": ops}
 
 
 __all__ = ["build_firmware", "verify_mcu", "bench_mcu", "emulate", "FirmwareFault"]

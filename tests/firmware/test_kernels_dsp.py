@@ -11,9 +11,9 @@ DSP_TARGETS = ("cortex-m4", "cortex-m7")
 SAMPLES = 6
 
 
-def _check(tfl: bytes, target: str):
+def _check(tfl: bytes, target: str, optimize: str = "auto"):
     from pipeline.firmware import verify_mcu
-    r = verify_mcu(tfl, target, None, samples=SAMPLES, seed=11)
+    r = verify_mcu(tfl, target, None, samples=SAMPLES, seed=11, optimize=optimize)
     r.pop("outputs")
     assert r["bitexact"] == 1.0 and r["max_abs_diff"] == 0, r
 
@@ -64,6 +64,12 @@ def test_family_bitexact(families, family, target):
 @pytest.mark.parametrize("target", DSP_TARGETS)
 def test_kernel_paths_bitexact(paths_model, target):
     _check(paths_model, target)
+
+
+@pytest.mark.parametrize("model", ("conv", "paths"))
+def test_int8_weight_layout_bitexact(families, paths_model, model):
+    """--optimize size: the convs keep int8 weights (auto widens them on these targets)."""
+    _check(families["conv"] if model == "conv" else paths_model, "cortex-m4", optimize="size")
 
 
 def test_requantization_matches_reference(tmp_path):

@@ -1,55 +1,133 @@
 /* CONV_2D, ARMv7E-M DSP variant: same contract and bit-exact results as reference/conv.c.
  *
  * Ungrouped convs run as a GEMM over pixel pairs (q, q+1 in raster order; the odd last pixel
- * is paired with itself):
- *   1. both windows are copied to the stack as int16 x + input_offset (im2col, TFLM's padding
- *      skip becomes a 0 entry, since w * 0 adds nothing), K = k_h * k_w * in_c entries each,
- *      interleaved per 4 k as words [A(x0,x2), A(x1,x3), B(x0,x2), B(x1,x3)] so that SXTB16 of a
- *      weight word and of that word ROR 8 line up with them; the K % 4 tail as (A_k, B_k) words.
- *   2. two output channels at a time: per 4 k, 4 word loads + 2 weight loads, 4 SXTB16 and 8
- *      SMLAD for 16 MACs (a 2x2 output block, as CMSIS-NN's mat_mult_kernel_s8_s16).
+ * is paired with itself), with K = k_h * k_w * in_c rounded up to K4 (a multiple of 4):
+ *   1. both windows are widened into the scratch as int16 x + input_offset (im2col), interleaved
+ *      per 4 k as words [A(x0,x2), A(x1,x3), B(x0,x2), B(x1,x3)] so that SXTB16 of a weight word
+ *      and of that word ROR 8 line up with them. TFLM's padding skip becomes x + offset == 0
+ *      entries (w * 0 adds nothing), and so do the k in [K, K4): the filter array ends with 3
+ *      spare bytes (lower_conv.py) so the last row's whole-word load stays inside it. With
+ *      in_c % 4 == 0 each tap is widened straight from the input; otherwise both windows are
+ *      first copied as int8 (one copy per window row where the row lies inside the input: a
+ *      3x3x3 window is 3 copies of 9 bytes, not 9 of 3), padding as the input zero point.
+ *   2. two output channels at a time: per 4 k, 2 LDRD + 2 weight loads, 4 SXTB16 and 8 SMLAD
+ *      for 16 MACs (a 2x2 output block), in assembly (see MAC_GROUP).
+ *   3. requantization from a per-call table of {bias, multiplier, rounding high word, shift}:
+ *      requant_dsp.h's one-rounding form with the zero point folded into the rounding constant
+ *      (below), when every channel allows it; requant_dsp.h's exact general form otherwise.
  * x + offset lies in [-255, 255] (offset in [-127, 128]) and w in [-128, 127]: every int16
  * product and SMLAD pair sum is exact; |acc| <= K * 128 * 255 as in the reference, and the
- * summation order differs only in integer additions. Grouped convs, and windows too large
- * for the stack budget below, take the plain per-tap loop.
+ * summation order differs only in integer additions. Grouped convs take the plain per-tap loop.
+ *
+ * Scratch (p->scratch, conv_scratch.h): K4 words for step 1, 2 * K4 + 4 bytes of int8 windows
+ * when in_c % 4 != 0 (see copy_words), 16 bytes per output channel for step 3.
  *
  * Memory overlap (planner, overlap.py): pixel q's outputs may overwrite input only where no
- * window of a pixel >= q reads. Both windows of a pair are on the stack before either pixel's
- * outputs are written, so writing B's outputs cannot clobber A's window while it is in use.
- * Stack: 4 * K bytes (+ 2 * K for a KxK window with in_c % 4 != 0), at most MAX_STACK. */
+ * window of a pixel >= q reads. Both windows of a pair are in the scratch before either pixel's
+ * outputs are written, so writing B's outputs cannot clobber A's window while it is in use. */
 #include <string.h>
 
 #include "conv.h"
 #include "requant_dsp.h"
 #include "simd.h"
 
-#define MAX_STACK 4608                   /* bytes of stack for step 1: 3x3x128 fits */
-
-/* Requantization constants, copied out of the params once: int8 stores may alias any
- * object, so fields read through `p` would be reloaded after every output byte. */
+/* Step 3's table, one entry per output channel. ed_mbqm_right(x, m, e) is hi(Q) >> (e - 1) with
+ * Q = x*m + C - [x<0] * 2^31 and C = 2^30 + 2^(30+e) (requant_dsp.h). For e >= 2, C has high word
+ * 2^(e-2) and low word 2^30, and subtracting 2^31 when x < 0 (t = x >> 31 = -1) gives high word
+ * 2^(e-2) + t and low word 2^30 + (t << 31): two adds, no branch. Adding zp * 2^(e-1) to the high
+ * word adds exactly zp after the shift. Bounds: |x*m| / 2^32 <= 2^30 and |zp| * 2^(e-1) <= 2^29
+ * for e <= 23, so the high word cannot wrap. Channels outside m in (2^30, 2^31), e in [2, 23]
+ * make the whole call take the general requantization. */
 typedef struct {
-    const int32_t *bias, *mult;
-    const int8_t *shift;
-    int32_t zp, lo, hi;
-} rq_t;
+    int32_t bias, m, hi, sh;
+} rqc_t;
 
-static inline rq_t rq_of(const ed_conv_params_t *p) {
-    return (rq_t){p->bias, p->multiplier, p->shift, p->output_offset, p->act_min, p->act_max};
+static int fill_table(const ed_conv_params_t *p, rqc_t *t) {
+    int fast = 1;
+    for (int32_t oc = 0; oc < p->out_c; ++oc) {
+        const int32_t m = p->multiplier[oc], e = -p->shift[oc];
+        t[oc].bias = p->bias ? p->bias[oc] : 0;
+        t[oc].m = m;
+        if (m <= (1 << 30) || e < 2 || e > 23) {
+            fast = 0;
+            continue;
+        }
+        t[oc].hi = (1 << (e - 2)) + p->output_offset * (1 << (e - 1));
+        t[oc].sh = e - 1;
+    }
+    return fast;
 }
 
-static inline int8_t clamp8(const rq_t *r, int32_t v) {
-    v += r->zp;
-    return (int8_t)(v < r->lo ? r->lo : (v > r->hi ? r->hi : v));
+/* SSAT to int8, then the activation's range when `clamp` (GCC cannot see that SSAT's result
+ * already lies in [-128, 127], so the full-range case must not compare at all) */
+static inline int8_t clamp8(int32_t v, int clamp, int32_t lo, int32_t hi) {
+    v = __ssat(v, 8);
+    if (clamp) {
+        v = v < lo ? lo : v;
+        v = v > hi ? hi : v;
+    }
+    return (int8_t)v;
 }
 
-/* acc already holds the bias (see gemm_pair) */
-static inline int8_t requant(const rq_t *r, int32_t acc, int32_t m, int32_t shift) {
-    return clamp8(r, ed_mbqm_dsp(acc, m, shift));
+/* the fast form: 5 instructions to the shifted value, then the clamp */
+static inline int8_t rq_fast(int32_t s, const rqc_t *c, int clamp, int32_t lo, int32_t hi) {
+    const int32_t t = s >> 31;
+    uint32_t l = 0x40000000u + ((uint32_t)t << 31);
+    int32_t h = c->hi + t;
+    __asm__("smlal %0, %1, %2, %3" : "+r"(l), "+r"(h) : "r"(s), "r"(c->m));
+    return clamp8(h >> c->sh, clamp, lo, hi);
 }
 
-static inline int8_t finish(const rq_t *r, int32_t acc, int32_t oc) {
-    if (r->bias) acc += r->bias[oc];
-    return requant(r, acc, r->mult[oc], r->shift[oc]);
+static inline int8_t rq_general(int32_t s, int32_t m, int32_t shift, int32_t zp, int32_t lo,
+                                int32_t hi) {
+    return clamp8(ed_mbqm_dsp(s, m, shift) + zp, 1, lo, hi);
+}
+
+/* The int8 windows are assembled in whole words: a copy or fill of n bytes moves ceil(n/4)
+ * words, so it may write up to 3 bytes past its end (the next piece of the window overwrites
+ * them, in order; past the second window the scratch has 4 bytes of slack) and read up to 3
+ * bytes past an input row (still inside the arena: the scratch region follows every activation
+ * buffer, and conv inputs are always arena buffers). Unaligned word access is allowed on
+ * ARMv7E-M (LDR/STR); no library call for these short pieces. */
+static inline void copy_words(int8_t *dst, const int8_t *src, int32_t n) {
+    for (int32_t i = 0; i < n; i += 4) {
+        uint32_t v;
+        memcpy(&v, src + i, 4);
+        memcpy(dst + i, &v, 4);
+    }
+}
+
+static inline void fill_words(int8_t *dst, uint32_t v4, int32_t n) {
+    for (int32_t i = 0; i < n; i += 4) memcpy(dst + i, &v4, 4);
+}
+
+/* int8 window of the pixel whose top-left tap is (y0, x0): K bytes, then zp up to K4 */
+static void window_int8(const ed_conv_params_t *p, const int8_t *input, int32_t y0, int32_t x0,
+                        int32_t k4, int8_t *dst) {
+    const uint32_t zp4 = 0x01010101u * (uint8_t)(-p->input_offset);  /* x + offset == 0 */
+    const int32_t c = p->in_c, row_bytes = p->k_w * c;
+    const int whole_rows = p->dil_w == 1 && x0 >= 0 && x0 + p->k_w <= p->in_w;
+    int8_t *const start = dst;
+    for (int32_t ky = 0; ky < p->k_h; ++ky, dst += row_bytes) {
+        const int32_t iy = y0 + ky * p->dil_h;
+        if (iy < 0 || iy >= p->in_h) {
+            fill_words(dst, zp4, row_bytes);
+            continue;
+        }
+        const int8_t *row = input + (int64_t)iy * p->in_w * c;
+        if (whole_rows) {
+            copy_words(dst, row + x0 * c, row_bytes);
+            continue;
+        }
+        for (int32_t kx = 0; kx < p->k_w; ++kx) {
+            const int32_t ix = x0 + kx * p->dil_w;
+            if (ix < 0 || ix >= p->in_w)
+                fill_words(dst + kx * c, zp4, c);
+            else
+                copy_words(dst + kx * c, row + ix * c, c);
+        }
+    }
+    if (dst - start < k4) fill_words(dst, zp4, 4);           /* K..K4: fewer than 4 bytes */
 }
 
 /* the n entries (n % 4 == 0) of a and b, widened with the offset, into the interleaved words */
@@ -66,22 +144,6 @@ static inline uint32_t *widen_pair(const int8_t *a, const int8_t *b, int32_t n, 
     return dst;
 }
 
-/* int8 window of pixel (y0, x0) (top-left tap), padding as the input zero point */
-static void im2col_int8(const ed_conv_params_t *p, int32_t y0, int32_t x0, const int8_t *input,
-                        int8_t *dst) {
-    const int8_t zp = (int8_t)(-p->input_offset);   /* x + offset == 0: in [-128, 127] */
-    for (int32_t ky = 0; ky < p->k_h; ++ky) {
-        const int32_t iy = y0 + ky * p->dil_h;
-        for (int32_t kx = 0; kx < p->k_w; ++kx, dst += p->in_c) {
-            const int32_t ix = x0 + kx * p->dil_w;
-            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w)
-                memset(dst, zp, (size_t)p->in_c);
-            else
-                memcpy(dst, input + ((int64_t)iy * p->in_w + ix) * p->in_c, (size_t)p->in_c);
-        }
-    }
-}
-
 /* input pixel (iy, ix), or NULL in the padding */
 static inline const int8_t *tap_ptr(const ed_conv_params_t *p, const int8_t *input, int32_t iy,
                                     int32_t ix) {
@@ -89,8 +151,8 @@ static inline const int8_t *tap_ptr(const ed_conv_params_t *p, const int8_t *inp
     return input + ((int64_t)iy * p->in_w + ix) * p->in_c;
 }
 
-/* step 1 when in_c % 4 == 0: widened straight from the input, tap by tap (no int8 copy);
- * a padded tap is x + offset == 0, i.e. zero words */
+/* step 1 when in_c % 4 == 0: widened straight from the input, tap by tap; a padded tap is
+ * x + offset == 0, i.e. zero words */
 static void gather_taps(const ed_conv_params_t *p, const int8_t *input, int32_t ya, int32_t xa,
                         int32_t yb, int32_t xb, uint32_t off2, uint32_t *d) {
     for (int32_t ky = 0; ky < p->k_h; ++ky) {
@@ -112,30 +174,19 @@ static void gather_taps(const ed_conv_params_t *p, const int8_t *input, int32_t 
     }
 }
 
-/* step 1 for pixels qa, qb: fills buf (K words) */
+/* step 1 for pixels qa, qb: fills buf (K4 words); tmp holds 2 * K4 bytes when in_c % 4 != 0 */
 static void gather_pair(const ed_conv_params_t *p, const int8_t *input, int32_t qa, int32_t qb,
-                        int8_t *tmp, uint32_t *buf) {
-    const int32_t K = p->k_h * p->k_w * p->in_c, k4 = K & ~3;
+                        int32_t k4, int8_t *tmp, uint32_t *buf) {
     const uint32_t off2 = ed_dup16(p->input_offset);
     const int32_t ya = (qa / p->out_w) * p->stride_h - p->pad_h, xa = (qa % p->out_w) * p->stride_w - p->pad_w;
     const int32_t yb = (qb / p->out_w) * p->stride_h - p->pad_h, xb = (qb % p->out_w) * p->stride_w - p->pad_w;
-    const int8_t *a, *b;
-    if (p->in_c % 4 == 0 && !(p->k_h == 1 && p->k_w == 1)) {   /* taps are whole 4-groups */
+    if (p->in_c % 4 == 0) {
         gather_taps(p, input, ya, xa, yb, xb, off2, buf);
         return;
     }
-    if (p->k_h == 1 && p->k_w == 1 && p->pad_h == 0 && p->pad_w == 0) {   /* always in range */
-        a = input + ((int64_t)ya * p->in_w + xa) * p->in_c;
-        b = input + ((int64_t)yb * p->in_w + xb) * p->in_c;
-    } else {
-        im2col_int8(p, ya, xa, input, tmp);
-        im2col_int8(p, yb, xb, input, tmp + K);
-        a = tmp;
-        b = tmp + K;
-    }
-    uint32_t *d = widen_pair(a, b, k4, off2, buf);
-    for (int32_t k = k4; k < K; ++k)
-        *d++ = (uint16_t)(a[k] + p->input_offset) | ((uint32_t)(b[k] + p->input_offset) << 16);
+    window_int8(p, input, ya, xa, k4, tmp);
+    window_int8(p, input, yb, xb, k4, tmp + k4);
+    widen_pair(tmp, tmp + k4, k4, off2, buf);
 }
 
 /* 4 k of the 2x2 block: rows w, w + d1 against the words x[0..3] of step 1; advances x by 4
@@ -167,59 +218,103 @@ static void gather_pair(const ed_conv_params_t *p, const int8_t *input, int32_t 
                 : "memory");                                                                      \
     } while (0)
 
-/* step 2: all output channels of the pair */
-static void __attribute__((noinline)) gemm_pair(const ed_conv_params_t *p, const uint32_t *buf,
-                                                int8_t *out_a, int8_t *out_b, int right) {
-    const int32_t K = p->k_h * p->k_w * p->in_c, groups4 = K >> 2, out_c = p->out_c;
-    const uint32_t *tail = buf + 4 * groups4;
-    const int8_t *filter = p->filter;
-    const rq_t r = rq_of(p);
-    for (int32_t oc = 0; oc < out_c; oc += 2) {
-        const int two = oc + 1 < out_c;               /* odd out_c: row 1 repeats row 0 */
-        const int32_t oc1 = two ? oc + 1 : oc;
-        const int8_t *w0 = filter + (int64_t)oc * K;
-        const int32_t d1 = (oc1 - oc) * K;            /* row 1 at w0 + d1: one register less */
-        int32_t s00 = r.bias ? r.bias[oc] : 0, s10 = r.bias ? r.bias[oc1] : 0;
-        int32_t s01 = s00, s11 = s10;
+/* MAC_GROUP with the widened weights (filter16, pipeline/compiler/layouts.py): per 4 k, rows
+ * oc and oc+1 as two LDRD of (w0, w2), (w1, w3) pairs, lined up with the x words without any
+ * SXTB16: 2 LDRD + 2 LDRD + 8 SMLAD = 12 instructions per 16 MACs; advances w by 16 bytes. */
+#define MAC_GROUP16(x, w, s00, s01, s10, s11)                                                     \
+    do {                                                                                          \
+        uint32_t xa02, xa13, xb02, xb13, v02, v13;                                                \
+        __asm__("ldrd   %[xa02], %[xa13], [%[px]], #8\n\t"                                         \
+                "ldrd   %[xb02], %[xb13], [%[px]], #8\n\t"                                         \
+                "ldrd   %[v02], %[v13], [%[pw]], #8\n\t"                                           \
+                "smlad  %[s00], %[v02], %[xa02], %[s00]\n\t"                                        \
+                "smlad  %[s01], %[v02], %[xb02], %[s01]\n\t"                                        \
+                "smlad  %[s00], %[v13], %[xa13], %[s00]\n\t"                                        \
+                "smlad  %[s01], %[v13], %[xb13], %[s01]\n\t"                                        \
+                "ldrd   %[v02], %[v13], [%[pw]], #8\n\t"                                           \
+                "smlad  %[s10], %[v02], %[xa02], %[s10]\n\t"                                        \
+                "smlad  %[s11], %[v02], %[xb02], %[s11]\n\t"                                        \
+                "smlad  %[s10], %[v13], %[xa13], %[s10]\n\t"                                        \
+                "smlad  %[s11], %[v13], %[xb13], %[s11]"                                             \
+                : [px] "+r"(x), [pw] "+r"(w), [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10),   \
+                  [s11] "+r"(s11), [xa02] "=&r"(xa02), [xa13] "=&r"(xa13), [xb02] "=&r"(xb02),      \
+                  [xb13] "=&r"(xb13), [v02] "=&r"(v02), [v13] "=&r"(v13)                            \
+                :                                                                                 \
+                : "memory");                                                                      \
+    } while (0)
+
+/* steps 2 and 3: all output channels of the pair (out_a, out_b; the same pixel when odd).
+ * Constant at each call site: `wide`, the filter16 layout, and `clamp`, 0 when the fused
+ * activation spans all of int8 (no activation, and the usual ReLU/ReLU6 whose range starts at
+ * zero point -128), where SSAT alone is the clamp. */
+static inline __attribute__((always_inline)) void gemm_body(const ed_conv_params_t *p,
+        const uint32_t *buf, const rqc_t *tab, int32_t k4, int fast, int wide, int clamp,
+        int8_t *out_a, int8_t *out_b) {
+    const int32_t pairs = k4 >> 3, odd_group = (k4 >> 2) & 1, out_c = p->out_c;
+    const int32_t lo = clamp ? p->act_min : -128, hi = clamp ? p->act_max : 127;
+    const int32_t K = p->k_h * p->k_w * p->in_c;           /* int8 row stride: K, not K4 */
+    const int8_t *w0 = p->filter;
+    const int16_t *v0 = p->filter16;
+    for (int32_t oc = 0; oc < out_c; oc += 2, tab += 2) {
+        const int two = oc + 1 < out_c;                      /* odd out_c: see the stores */
+        const rqc_t *c1 = tab + two;
+        int32_t s00 = tab->bias, s01 = s00, s10 = c1->bias, s11 = s10;
         const uint32_t *x = buf;
-        for (int32_t g = groups4 >> 1; g > 0; --g) {   /* 8 k per pass */
-            MAC_GROUP(x, w0, d1, s00, s01, s10, s11);
-            MAC_GROUP(x, w0, d1, s00, s01, s10, s11);
-        }
-        if (groups4 & 1) MAC_GROUP(x, w0, d1, s00, s01, s10, s11);
-        const int8_t *w1 = w0 + d1;
-        for (int32_t k = 0; k < (K & 3); ++k) {
-            const int32_t xa = (int16_t)tail[k], xb = (int16_t)(tail[k] >> 16);
-            s00 += w0[k] * xa;
-            s01 += w0[k] * xb;
-            s10 += w1[k] * xa;
-            s11 += w1[k] * xb;
-        }
-        const int32_t m0 = r.mult[oc], m1 = r.mult[oc1], sh0 = r.shift[oc], sh1 = r.shift[oc1];
-        int8_t o00, o01, o10, o11;
-        if (right) {                                  /* checked once per call in ed_conv */
-            o00 = clamp8(&r, ed_mbqm_right(s00, m0, -sh0));
-            o01 = clamp8(&r, ed_mbqm_right(s01, m0, -sh0));
-            o10 = clamp8(&r, ed_mbqm_right(s10, m1, -sh1));
-            o11 = clamp8(&r, ed_mbqm_right(s11, m1, -sh1));
+        if (wide) {
+            const int16_t *v = v0;
+            for (int32_t g = pairs; g > 0; --g) {            /* 8 k per pass */
+                MAC_GROUP16(x, v, s00, s01, s10, s11);
+                MAC_GROUP16(x, v, s00, s01, s10, s11);
+            }
+            if (odd_group) MAC_GROUP16(x, v, s00, s01, s10, s11);
+            v0 += 2 * k4;
         } else {
-            o00 = requant(&r, s00, m0, sh0);
-            o01 = requant(&r, s01, m0, sh0);
-            o10 = requant(&r, s10, m1, sh1);
-            o11 = requant(&r, s11, m1, sh1);
+            const int32_t d1 = two ? K : 0;                  /* row 1 at w + d1 */
+            const int8_t *w = w0;
+            for (int32_t g = pairs; g > 0; --g) {
+                MAC_GROUP(x, w, d1, s00, s01, s10, s11);
+                MAC_GROUP(x, w, d1, s00, s01, s10, s11);
+            }
+            if (odd_group) MAC_GROUP(x, w, d1, s00, s01, s10, s11);
+            w0 += 2 * K;
         }
+        int8_t o00, o01, o10, o11;
+        if (fast) {
+            o00 = rq_fast(s00, tab, clamp, lo, hi);
+            o01 = rq_fast(s01, tab, clamp, lo, hi);
+            o10 = rq_fast(s10, c1, clamp, lo, hi);
+            o11 = rq_fast(s11, c1, clamp, lo, hi);
+        } else {
+            const int32_t zp = p->output_offset, sh0 = p->shift[oc], sh1 = p->shift[oc + two];
+            o00 = rq_general(s00, tab->m, sh0, zp, lo, hi);
+            o01 = rq_general(s01, tab->m, sh0, zp, lo, hi);
+            o10 = rq_general(s10, c1->m, sh1, zp, lo, hi);
+            o11 = rq_general(s11, c1->m, sh1, zp, lo, hi);
+        }
+        /* row 1 first: with an odd out_c its slot is row 0's (a repeat of row 0 in the int8
+         * layout, a zero row in filter16), which row 0's stores then overwrite */
+        out_a[oc + two] = o10;
+        out_b[oc + two] = o11;
         out_a[oc] = o00;
         out_b[oc] = o01;
-        out_a[oc1] = o10;                             /* oc1 == oc: the same value again */
-        out_b[oc1] = o11;
     }
 }
 
-/* grouped convs and oversized windows: one SIMD dot per valid tap (filter_in_c contiguous
- * bytes in input and filter), TFLM's padding skip as in the reference */
+#define GEMM_VARIANT(name, wide, clamp)                                                          \
+    static void __attribute__((noinline)) name(const ed_conv_params_t *p, const uint32_t *buf,  \
+                                               const rqc_t *tab, int32_t k4, int fast,          \
+                                               int8_t *out_a, int8_t *out_b) {                 \
+        gemm_body(p, buf, tab, k4, fast, wide, clamp, out_a, out_b);                           \
+    }
+GEMM_VARIANT(gemm8, 0, 0)
+GEMM_VARIANT(gemm8_clamp, 0, 1)
+GEMM_VARIANT(gemm16, 1, 0)
+GEMM_VARIANT(gemm16_clamp, 1, 1)
+
+/* grouped convs: one SIMD dot per valid tap (filter_in_c contiguous bytes in input and
+ * filter), TFLM's padding skip as in the reference */
 static void conv_plain(const ed_conv_params_t *p, const int8_t *input, int8_t *output) {
     const int32_t fic = p->filter_in_c, out_per_group = p->out_c / (p->in_c / fic);
-    const rq_t r = rq_of(p);
     const uint32_t off2 = ed_dup16(p->input_offset);
     for (int32_t q = 0; q < p->out_h * p->out_w; ++q) {
         const int32_t y0 = (q / p->out_w) * p->stride_h - p->pad_h;
@@ -227,7 +322,7 @@ static void conv_plain(const ed_conv_params_t *p, const int8_t *input, int8_t *o
         for (int32_t oc = 0; oc < p->out_c; ++oc) {
             const int8_t *w = p->filter + (int64_t)oc * p->k_h * p->k_w * fic;
             const int32_t group = oc / out_per_group;
-            int32_t acc = 0;
+            int32_t acc = p->bias ? p->bias[oc] : 0;
             for (int32_t ky = 0; ky < p->k_h; ++ky) {
                 const int32_t iy = y0 + ky * p->dil_h;
                 for (int32_t kx = 0; kx < p->k_w; ++kx) {
@@ -238,26 +333,30 @@ static void conv_plain(const ed_conv_params_t *p, const int8_t *input, int8_t *o
                     acc = ed_dot_offset(wk, x, fic, off2, p->input_offset, acc);
                 }
             }
-            output[(int64_t)q * p->out_c + oc] = finish(&r, acc, oc);
+            output[(int64_t)q * p->out_c + oc] =
+                rq_general(acc, p->multiplier[oc], p->shift[oc], p->output_offset, p->act_min, p->act_max);
         }
     }
 }
 
 void ed_conv(const ed_conv_params_t *p, const int8_t *input, int8_t *output) {
-    const int32_t K = p->k_h * p->k_w * p->in_c, n = p->out_h * p->out_w;
-    const int direct = p->k_h == 1 && p->k_w == 1 && p->pad_h == 0 && p->pad_w == 0;
-    const int32_t tmp_bytes = direct || p->in_c % 4 == 0 ? 1 : 2 * K;   /* int8 im2col if needed */
-    if (p->filter_in_c != p->in_c || 4 * K + tmp_bytes > MAX_STACK) {
+    if (p->filter_in_c != p->in_c) {
         conv_plain(p, input, output);
         return;
     }
-    const int right = ed_right_requant_ok(p->multiplier, p->shift, p->out_c);
-    uint32_t buf[K];                     /* VLAs, bounded by MAX_STACK above */
-    int8_t tmp[tmp_bytes];
+    const int32_t k4 = ED_CONV_K4(p->k_h, p->k_w, p->in_c), n = p->out_h * p->out_w;
+    uint32_t *buf = (uint32_t *)(void *)p->scratch;       /* word aligned (conv.h) */
+    int8_t *tmp = p->scratch + 4 * k4;                     /* used when in_c % 4 != 0 */
+    rqc_t *tab = (rqc_t *)(void *)(tmp + (p->in_c % 4 ? 2 * k4 + 4 : 0));
+    const int fast = fill_table(p, tab);
+    const int clamp = p->act_min > -128 || p->act_max < 127;
     for (int32_t q = 0; q < n; q += 2) {
         const int32_t qb = q + 1 < n ? q + 1 : q;
-        gather_pair(p, input, q, qb, tmp, buf);
-        int8_t *out_a = output + (int64_t)q * p->out_c;
-        gemm_pair(p, buf, out_a, qb != q ? out_a + p->out_c : out_a, right);
+        gather_pair(p, input, q, qb, k4, tmp, buf);
+        int8_t *out_a = output + (int64_t)q * p->out_c, *out_b = qb != q ? out_a + p->out_c : out_a;
+        if (p->filter16)
+            (clamp ? gemm16_clamp : gemm16)(p, buf, tab, k4, fast, out_a, out_b);
+        else
+            (clamp ? gemm8_clamp : gemm8)(p, buf, tab, k4, fast, out_a, out_b);
     }
 }

@@ -1,8 +1,11 @@
-/* CONV_2D, int8 activations, int8 per-channel weights, int32 bias (TFLM ConvPerChannel). */
+/* CONV_2D, int8 activations, int8 per-channel weights, int32 bias (TFLM ConvPerChannel).
+ * The filter array has 3 bytes past its end (pipeline/compiler/lower_conv.py _pad3). */
 #ifndef ED_CONV_H
 #define ED_CONV_H
 
 #include <stdint.h>
+
+#include "conv_scratch.h"                  /* the kernel variant's scratch size */
 
 typedef struct {
     int32_t in_h, in_w, in_c;          /* input (1, in_h, in_w, in_c) */
@@ -16,6 +19,10 @@ typedef struct {
     const int32_t *bias;               /* (out_c) or NULL */
     const int32_t *multiplier;         /* (out_c) Q0.31 */
     const int8_t *shift;               /* (out_c) */
+    const int16_t *filter16;           /* the dsp variant's widened layout (pipeline/compiler/
+                                          layouts.py), or NULL; then `filter` may be NULL */
+    int8_t *scratch;                   /* ED_CONV_SCRATCH_BYTES(...) bytes of the arena, word
+                                          aligned, or NULL when the variant needs none */
 } ed_conv_params_t;
 
 /* Output pixels are produced in raster order, all channels of a pixel together: the memory

@@ -1,0 +1,53 @@
+"""Kernel scratch: bytes a kernel variant needs beside its input and output, per call.
+
+The planner puts one scratch region at the end of the arena, as large as the largest need
+(ops run one at a time), and the emitter points the params' `scratch` field at it. Each kernel
+variant states its own need in C as a macro in `<op>_scratch.h` (CMSIS-NN's *_get_buffer_size);
+the generated model.c checks the figure computed here against that macro with _Static_assert, so
+the two cannot drift apart without the firmware failing to build."""
+
+from pipeline.compiler.host import kernel_dir
+
+
+def variant_of(op_file: str, variants: list[str]) -> str:
+    """The variant whose file implements the op: the last folder that has it."""
+    return next(v for v in reversed(variants) if (kernel_dir(v) / op_file).is_file())
+
+
+def _align4(n: int) -> int:
+    return (n + 3) // 4 * 4
+
+
+def conv_dsp(f: dict) -> int:
+    """dsp/conv.c: the pixel pair's widened window (K words, K rounded up to 4), the int8 copy
+    of both windows (+ 4 bytes of slack) when in_c % 4 != 0 (else they are widened straight from the input), and 4
+    words per output channel of bias and requantization constants. Grouped convs need none
+    (plain loop)."""
+    if f["filter_in_c"] != f["in_c"]:
+        return 0
+    k4 = _align4(f["k_h"] * f["k_w"] * f["in_c"])
+    return 4 * k4 + (2 * k4 + 4 if f["in_c"] % 4 else 0) + 16 * f["out_c"]
+
+
+def conv_macro(f: dict) -> str:
+    """The C side of the same figure (ED_CONV_SCRATCH_BYTES of the variant's conv_scratch.h)."""
+    return (f"ED_CONV_SCRATCH_BYTES({f['k_h']}, {f['k_w']}, {f['in_c']}, {f['filter_in_c']}, "
+            f"{f['out_c']}, {f['pad_h']}, {f['pad_w']})")
+
+
+NEEDS = {("CONV_2D", "dsp"): (conv_dsp, conv_macro)}
+FILES = {"CONV_2D": "conv.c"}
+
+
+def assign(program, variants: list[str]) -> None:
+    """Set each call's scratch_bytes (and `scratch_check`, the C expression to assert) for the
+    kernel variants the target uses (["reference"] on the host)."""
+    for c in program.calls:
+        if c.kind not in FILES or c.alias:
+            continue
+        need = NEEDS.get((c.kind, variant_of(FILES[c.kind], variants)))
+        if need is None:
+            continue
+        size, macro = need
+        c.scratch_bytes = size(c.fields)
+        c.scratch_check = macro(c.fields) if c.scratch_bytes else ""

@@ -105,7 +105,7 @@ def fully_connected(ctx: Ctx) -> Call:
     mult, shift = per_channel_multipliers(ctx, inp, w, out, out_depth)
     lo, hi = fused_range(ctx, out)
     f = dict(batches=inp.size // accum, accum_depth=accum, out_depth=out_depth,
-             input_offset=-inp.zero_point[0], filter_offset=0, output_offset=out.zero_point[0],
+             scratch=None, input_offset=-inp.zero_point[0], filter_offset=0, output_offset=out.zero_point[0],
              act_min=lo, act_max=hi, filter=Const("int8_t", w.data.reshape(-1)),
              bias=bias_const(ctx, 2, out_depth), multiplier=mult, shift=shift)
     return Call(ctx.op.index, ctx.op.kind, "ed_fully_connected", "ed_fully_connected_params_t",

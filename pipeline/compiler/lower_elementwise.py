@@ -61,7 +61,7 @@ def add(ctx: Ctx) -> Call:
         return dict(input1_offset=-a.zero_point[0], input2_offset=-b.zero_point[0],
                     output_offset=out.zero_point[0], left_shift=20, input1_multiplier=m1,
                     input1_shift=sh1, input2_multiplier=m2, input2_shift=sh2,
-                    output_multiplier=mo, output_shift=sho)
+                    output_multiplier=mo, output_shift=sho, scratch=None)
     return _binary(ctx, "ed_add", "ed_add_params_t", params)
 
 

@@ -35,8 +35,20 @@ def conv_macro(f: dict) -> str:
             f"{f['out_c']}, {f['pad_h']}, {f['pad_w']})")
 
 
-NEEDS = {("CONV_2D", "dsp"): (conv_dsp, conv_macro)}
-FILES = {"CONV_2D": "conv.c"}
+def fc_dsp(f: dict) -> int:
+    """dsp/fully_connected.c: the widened input row, at most 1024 entries at a time."""
+    return 2 * min(f["accum_depth"] & ~3, 1024)
+
+
+def add_dsp(f: dict) -> int:
+    """dsp/add.c: 256 rescaled terms per input, int32."""
+    return 2048
+
+
+NEEDS = {("CONV_2D", "dsp"): (conv_dsp, conv_macro),
+         ("FULLY_CONNECTED", "dsp"): (fc_dsp, lambda f: f"ED_FULLY_CONNECTED_SCRATCH_BYTES({f['accum_depth']})"),
+         ("ADD", "dsp"): (add_dsp, lambda f: "ED_ADD_SCRATCH_BYTES()")}
+FILES = {"CONV_2D": "conv.c", "FULLY_CONNECTED": "fully_connected.c", "ADD": "add.c"}
 
 
 def assign(program, variants: list[str]) -> None:

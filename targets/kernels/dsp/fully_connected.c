@@ -1,81 +1,212 @@
 /* FULLY_CONNECTED, ARMv7E-M DSP variant: bit-exact with reference/fully_connected.c.
- * Four output rows at a time share each widened input word: per 4 depth, 1 load + 2 SXTAB16
- * for x, then per row 1 load + 2 SXTB16 + 2 SMLAD (simd.h explains the lane layout and why
- * every product and pair sum is exact; |acc| <= depth * 128 * 255 as in the reference).
- * Remaining rows go 1 at a time. A non-zero filter offset (not produced for int8 weights by
- * TFLite's converter) takes the plain loop. */
+ *
+ * 1. The input row is widened once to int16 x + input_offset, in words [(x0,x2), (x1,x3)] per
+ *    4 depth (simd.h: the lane layout, and why every product and SMLAD pair sum is exact;
+ *    |acc| <= depth * 128 * 255 as in the reference). Depth beyond CHUNK entries is widened
+ *    CHUNK at a time, again for each group of rows, into the arena scratch
+ *    (fully_connected_scratch.h).
+ * 2. Four output rows at a time: per 4 depth, 1 LDRD of x words, then per row 1 load +
+ *    2 SXTB16 + 2 SMLAD: 21 instructions per 16 MACs (MAC4). When out_depth % 4 != 0 the last
+ *    group is the last four rows, overlapping the one before (those rows are computed and
+ *    written twice, with the same values), so no row is read past its end. depth % 4 is a
+ *    scalar tail.
+ * 3. The requantization is one SMLAL and a few ALU instructions (right_ok / requant below)
+ *    when every channel allows it, else ed_mbqm_dsp.
+ * Fewer than 4 rows, and a non-zero filter offset (not produced for int8 weights by TFLite's
+ * converter), go row by row. The output never overlaps the input (the planner gives
+ * FULLY_CONNECTED no overlap), so re-reading x for later chunks is safe. */
 #include "fully_connected.h"
 #include "requant_dsp.h"
 #include "simd.h"
 
-static inline int8_t finish(const ed_fully_connected_params_t *p, int32_t acc, int32_t o) {
-    if (p->bias) acc += p->bias[o];
-    acc = ed_mbqm_dsp(acc, p->multiplier[o], p->shift[o]) + p->output_offset;
-    return (int8_t)(acc < p->act_min ? p->act_min : (acc > p->act_max ? p->act_max : acc));
+#define CHUNK ED_FC_CHUNK                /* depth entries widened at a time (fully_connected_scratch.h) */
+
+/* Requantization constants, copied out of the params once: int8 stores may alias any
+ * object, so fields read through `p` would be reloaded after every output byte. */
+typedef struct {
+    const int32_t *bias, *mult;
+    const int8_t *shift;
+    int32_t zp, lo, hi;
+    int32_t z1;                          /* 2 * zp + 1 (right form, below) */
+} rq_t;
+
+/* ed_mbqm_right(acc, m, e) + zp as one SMLAL onto a per-sign 64-bit constant (requant_dsp.h:
+ * floor((acc*m + 2^30 + 2^(30+e) - [acc<0] * 2^31) / 2^(31+e))), with zp * 2^(31+e) added to
+ * the constant: low word 2^30 + [acc<0] * 2^31, high word (2zp + 1) * 2^(e-2) - [acc<0]; the
+ * result is the high word >> (e - 1). Needs m in (2^30, 2^31) and e in [2, 23]: then
+ * |acc*m / 2^32| < 2^30 and |(2zp + 1) * 2^(e-2)| <= 257 * 2^21 < 2^30, no int32 overflow. */
+static int right_ok(const ed_fully_connected_params_t *p) {
+    for (int32_t o = 0; o < p->out_depth; ++o)
+        if (p->shift[o] > -2 || p->shift[o] < -23 || p->multiplier[o] <= (1 << 30)) return 0;
+    return 1;
 }
 
-/* rows w, w + d, w + 2d, w + 3d against x (n entries); a[r] += dot(row r, x + offset) */
-static inline void dot4(const int8_t *w, int32_t d, const int8_t *x, int32_t n, uint32_t off2,
-                        int32_t off, int32_t a[4]) {
-    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
-    const int32_t d2 = 2 * d, d3 = 3 * d;
-    for (; i + 4 <= n; i += 4, w += 4) {
-        const uint32_t xv = ed_load4(x + i);
-        const uint32_t x02 = __sxtab16(off2, xv), x13 = ed_sxtab16_ror8(off2, xv);
-        uint32_t v = ed_load4(w);
-        s0 = __smlad(__sxtb16(v), x02, s0);
-        s0 = __smlad(ed_sxtb16_ror8(v), x13, s0);
-        v = ed_load4(w + d);
-        s1 = __smlad(__sxtb16(v), x02, s1);
-        s1 = __smlad(ed_sxtb16_ror8(v), x13, s1);
-        v = ed_load4(w + d2);
-        s2 = __smlad(__sxtb16(v), x02, s2);
-        s2 = __smlad(ed_sxtb16_ror8(v), x13, s2);
-        v = ed_load4(w + d3);
-        s3 = __smlad(__sxtb16(v), x02, s3);
-        s3 = __smlad(ed_sxtb16_ror8(v), x13, s3);
+/* acc with multiplier m and shift sh */
+static inline int8_t requant(const rq_t *r, int32_t acc, int32_t m, int32_t sh, int right,
+                             int full) {
+    int32_t v;
+    if (right) {
+        /* one block per output: GCC interleaved four of these in C and spilled their values */
+        uint32_t lo, e1;
+        __asm__("mvn    %[e1], %[sh]\n\t"                          /* e - 1 = -shift - 1 */
+                "lsl    %[v], %[z1], %[e1]\n\t"                    /* |z1 << (e-1)| < 2^31 */
+                "asr    %[v], %[v], #1\n\t"
+                "add    %[v], %[v], %[acc], asr #31\n\t"           /* high word */
+                "and    %[lo], %[acc], #0x80000000\n\t"
+                "orr    %[lo], %[lo], #0x40000000\n\t"             /* low word */
+                "smlal  %[lo], %[v], %[acc], %[m]\n\t"
+                "asr    %[v], %[v], %[e1]"
+                : [v] "=&r"(v), [lo] "=&r"(lo), [e1] "=&r"(e1)
+                : [sh] "r"(sh), [z1] "r"(r->z1), [acc] "r"(acc), [m] "r"(m));
+    } else {
+        v = ed_mbqm_dsp(acc, m, sh) + r->zp;
     }
-    for (; i < n; ++i, ++w) {
-        const int32_t xo = (int32_t)x[i] + off;
-        s0 += w[0] * xo;
-        s1 += w[d] * xo;
-        s2 += w[d2] * xo;
-        s3 += w[d3] * xo;
+    if (full) return (int8_t)__ssat(v, 8);
+    return (int8_t)(v < r->lo ? r->lo : (v > r->hi ? r->hi : v));
+}
+
+/* the n entries (n % 4 == 0) of x, widened with the offset, into words */
+static inline void widen(const int8_t *x, int32_t n, uint32_t off2, uint32_t *dst) {
+    for (int32_t i = 0; i < n; i += 4, dst += 2) {
+        const uint32_t v = ed_load4(x + i);
+        dst[0] = __sxtab16(off2, v);
+        dst[1] = ed_sxtab16_ror8(off2, v);
     }
-    a[0] = s0;
-    a[1] = s1;
-    a[2] = s2;
-    a[3] = s3;
+}
+
+/* 4 depth of the 4 rows: advances px by 2 words, wa and wb by 4 bytes. In assembly because
+ * GCC 12 recomputes row addresses and spills around the 13 live registers. */
+#define MAC4(px, wa, wb, stride, s0, s1, s2, s3)                                                  \
+    do {                                                                                          \
+        uint32_t x02, x13, v, e;                                                                  \
+        __asm__("ldrd   %[x02], %[x13], [%[px]], #8\n\t"                                           \
+                "ldr    %[v], [%[wa], %[d]]\n\t"                                                   \
+                "sxtb16 %[e], %[v]\n\t"                                                             \
+                "smlad  %[s1], %[e], %[x02], %[s1]\n\t"                                             \
+                "sxtb16 %[e], %[v], ror #8\n\t"                                                     \
+                "smlad  %[s1], %[e], %[x13], %[s1]\n\t"                                             \
+                "ldr    %[v], [%[wa]], #4\n\t"                                                     \
+                "sxtb16 %[e], %[v]\n\t"                                                             \
+                "smlad  %[s0], %[e], %[x02], %[s0]\n\t"                                             \
+                "sxtb16 %[e], %[v], ror #8\n\t"                                                     \
+                "smlad  %[s0], %[e], %[x13], %[s0]\n\t"                                             \
+                "ldr    %[v], [%[wb], %[d]]\n\t"                                                   \
+                "sxtb16 %[e], %[v]\n\t"                                                             \
+                "smlad  %[s3], %[e], %[x02], %[s3]\n\t"                                             \
+                "sxtb16 %[e], %[v], ror #8\n\t"                                                     \
+                "smlad  %[s3], %[e], %[x13], %[s3]\n\t"                                             \
+                "ldr    %[v], [%[wb]], #4\n\t"                                                     \
+                "sxtb16 %[e], %[v]\n\t"                                                             \
+                "smlad  %[s2], %[e], %[x02], %[s2]\n\t"                                             \
+                "sxtb16 %[e], %[v], ror #8\n\t"                                                     \
+                "smlad  %[s2], %[e], %[x13], %[s2]"                                                 \
+                : [px] "+r"(px), [wa] "+r"(wa), [wb] "+r"(wb), [s0] "+r"(s0), [s1] "+r"(s1),       \
+                  [s2] "+r"(s2), [s3] "+r"(s3), [x02] "=&r"(x02), [x13] "=&r"(x13), [v] "=&r"(v),  \
+                  [e] "=&r"(e)                                                                    \
+                : [d] "r"(stride)                                                                 \
+                : "memory");                                                                      \
+    } while (0)
+
+/* Every input row (batch) into its out_depth >= 4 outputs, four rows o..o+3 at a time (MAC4's
+ * wa, wa + d, wb, wb + d with wb = wa + 2d, d = depth), the last group overlapping as step 2
+ * says. One instance of the MAC loops; right and full pick one of three requantization
+ * blocks per group. Out of line, with rq copied in: its fields then stay in registers or the
+ * frame instead of being reloaded through a pointer after each output store. */
+static void __attribute__((noinline)) fc_rows(const ed_fully_connected_params_t *p, rq_t rq,
+                                              const int8_t *input, int8_t *output, int right,
+                                              int full) {
+    const int32_t depth = p->accum_depth, d4 = depth & ~3, out_depth = p->out_depth;
+    const int8_t *filter = p->filter;
+    const int32_t off = p->input_offset;
+    const uint32_t off2 = ed_dup16(off);
+    uint32_t *xw = (uint32_t *)(void *)p->scratch;     /* CHUNK / 2 words at most */
+    for (int32_t b = 0; b < p->batches; ++b) {
+        const int8_t *x = input + (int64_t)b * depth;
+        int8_t *out = output + (int64_t)b * out_depth;
+        if (d4 <= CHUNK) widen(x, d4, off2, xw);
+        for (int32_t o0 = 0; o0 < out_depth; o0 += 4) {
+            int32_t o = o0 + 4 <= out_depth ? o0 : out_depth - 4;
+            /* o opaque: GCC otherwise keeps (and spills) one induction variable per array
+             * below; from o, each base costs an add and the loads take immediate offsets */
+            __asm__("" : "+r"(o));
+            const int8_t *wa = filter + (int64_t)o * depth, *wb = wa + 2 * (int64_t)depth;
+            int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            if (rq.bias) {
+                s0 = rq.bias[o];
+                s1 = rq.bias[o + 1];
+                s2 = rq.bias[o + 2];
+                s3 = rq.bias[o + 3];
+            }
+            for (int32_t k0 = 0; k0 < d4; k0 += CHUNK) {
+                const int32_t n = d4 - k0 < CHUNK ? d4 - k0 : CHUNK;
+                if (d4 > CHUNK) widen(x + k0, n, off2, xw);
+                const uint32_t *px = xw;
+                for (int32_t g = n >> 4; g > 0; --g) {         /* 16 depth per pass */
+                    MAC4(px, wa, wb, depth, s0, s1, s2, s3);
+                    MAC4(px, wa, wb, depth, s0, s1, s2, s3);
+                    MAC4(px, wa, wb, depth, s0, s1, s2, s3);
+                    MAC4(px, wa, wb, depth, s0, s1, s2, s3);
+                }
+                for (int32_t g = (n >> 2) & 3; g > 0; --g) MAC4(px, wa, wb, depth, s0, s1, s2, s3);
+            }
+            for (int32_t k = 0; k < depth - d4; ++k) {         /* wa, wb now at depth d4 */
+                const int32_t xo = (int32_t)x[d4 + k] + off;
+                s0 += wa[k] * xo;
+                s1 += wa[depth + k] * xo;
+                s2 += wb[k] * xo;
+                s3 += wb[depth + k] * xo;
+            }
+            const int32_t *m = rq.mult + o;
+            const int8_t *sh = rq.shift + o;
+            int8_t *y = out + o;
+            int8_t r0, r1, r2, r3;                  /* all four before the stores */
+            if (right && full) {
+                r0 = requant(&rq, s0, m[0], sh[0], 1, 1);
+                r1 = requant(&rq, s1, m[1], sh[1], 1, 1);
+                r2 = requant(&rq, s2, m[2], sh[2], 1, 1);
+                r3 = requant(&rq, s3, m[3], sh[3], 1, 1);
+            } else if (right) {
+                r0 = requant(&rq, s0, m[0], sh[0], 1, 0);
+                r1 = requant(&rq, s1, m[1], sh[1], 1, 0);
+                r2 = requant(&rq, s2, m[2], sh[2], 1, 0);
+                r3 = requant(&rq, s3, m[3], sh[3], 1, 0);
+            } else {
+                r0 = requant(&rq, s0, m[0], sh[0], 0, 0);
+                r1 = requant(&rq, s1, m[1], sh[1], 0, 0);
+                r2 = requant(&rq, s2, m[2], sh[2], 0, 0);
+                r3 = requant(&rq, s3, m[3], sh[3], 0, 0);
+            }
+            y[0] = r0;
+            y[1] = r1;
+            y[2] = r2;
+            y[3] = r3;
+        }
+    }
 }
 
 void ed_fully_connected(const ed_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
+    const rq_t r = {p->bias, p->multiplier, p->shift, p->output_offset, p->act_min, p->act_max,
+                    2 * p->output_offset + 1};
+    if (p->filter_offset == 0 && p->out_depth >= 4) {
+        fc_rows(p, r, input, output, right_ok(p), p->act_min == -128 && p->act_max == 127);
+        return;
+    }
+    /* 1-3 rows (a 4-row group would read past the filter) or a filter offset: row by row */
     const int32_t depth = p->accum_depth, off = p->input_offset;
     const uint32_t off2 = ed_dup16(off);
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *x = input + (int64_t)b * depth;
         int8_t *out = output + (int64_t)b * p->out_depth;
-        if (p->filter_offset != 0) {
-            for (int32_t o = 0; o < p->out_depth; ++o) {
-                const int8_t *w = p->filter + (int64_t)o * depth;
-                int32_t acc = 0;
-                for (int32_t d = 0; d < depth; ++d)
-                    acc += ((int32_t)w[d] + p->filter_offset) * ((int32_t)x[d] + off);
-                out[o] = finish(p, acc, o);
+        for (int32_t o = 0; o < p->out_depth; ++o) {
+            const int8_t *w = p->filter + (int64_t)o * depth;
+            int32_t acc = r.bias ? r.bias[o] : 0;
+            if (p->filter_offset == 0) {
+                acc = ed_dot_offset(w, x, depth, off2, off, acc);
+            } else {
+                for (int32_t k = 0; k < depth; ++k)
+                    acc += ((int32_t)w[k] + p->filter_offset) * ((int32_t)x[k] + off);
             }
-            continue;
+            out[o] = requant(&r, acc, r.mult[o], r.shift[o], 0, 0);
         }
-        int32_t o = 0;
-        for (; o + 4 <= p->out_depth; o += 4) {
-            int32_t a[4];
-            dot4(p->filter + (int64_t)o * depth, depth, x, depth, off2, off, a);
-            const int8_t r0 = finish(p, a[0], o), r1 = finish(p, a[1], o + 1);
-            const int8_t r2 = finish(p, a[2], o + 2), r3 = finish(p, a[3], o + 3);
-            out[o] = r0;
-            out[o + 1] = r1;
-            out[o + 2] = r2;
-            out[o + 3] = r3;
-        }
-        for (; o < p->out_depth; ++o)
-            out[o] = finish(p, ed_dot_offset(p->filter + (int64_t)o * depth, x, depth, off2, off, 0), o);
     }
 }

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "add_scratch.h"          /* the kernel variant's scratch size */
+
 typedef struct {
     int32_t shape[4];                  /* output shape, padded with leading 1s */
     int32_t stride1[4], stride2[4];    /* input element strides; 0 on broadcast axes */
@@ -14,6 +16,8 @@ typedef struct {
     int32_t input2_multiplier, input2_shift;
     int32_t output_multiplier, output_shift;
     int32_t act_min, act_max;
+    int8_t *scratch;                   /* the variant's add_scratch.h bytes of the arena, word
+                                          aligned, or NULL when it needs none */
 } ed_add_params_t;
 
 /* element i of the output is written after element i of each input is read: in place is safe

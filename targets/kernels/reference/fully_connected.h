@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "fully_connected_scratch.h"          /* the kernel variant's scratch size */
+
 typedef struct {
     int32_t batches;                   /* rows of the input seen as (batches, accum_depth) */
     int32_t accum_depth, out_depth;    /* filter (out_depth, accum_depth) */
@@ -12,6 +14,8 @@ typedef struct {
     const int32_t *bias;               /* (out_depth) or NULL */
     const int32_t *multiplier;         /* (out_depth); the same value repeated when per-tensor */
     const int8_t *shift;               /* (out_depth) */
+    int8_t *scratch;                   /* the variant's fully_connected_scratch.h bytes of the arena, word
+                                          aligned, or NULL when it needs none */
 } ed_fully_connected_params_t;
 
 void ed_fully_connected(const ed_fully_connected_params_t *p, const int8_t *input, int8_t *output);

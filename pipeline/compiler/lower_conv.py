@@ -87,7 +87,7 @@ def depthwise_conv_2d(ctx: Ctx) -> Call:
              dil_h=dil_h, dil_w=dil_w, input_offset=-inp.zero_point[0],
              output_offset=out.zero_point[0], act_min=lo, act_max=hi,
              filter=Const("int8_t", w.data.reshape(-1)), bias=bias_const(ctx, 2, out_c),
-             multiplier=mult, shift=shift)
+             multiplier=mult, shift=shift, scratch=None)
     return Call(ctx.op.index, ctx.op.kind, "ed_depthwise_conv", "ed_depthwise_conv_params_t", f,
                 [inp.index], [out.index], overlap={inp.index: _window_overlap(f, in_c, out_c)})
 

@@ -45,10 +45,28 @@ def add_dsp(f: dict) -> int:
     return 2048
 
 
+def dw_dsp(f: dict) -> int:
+    """dsp/depthwise_conv.c's plane path: the band of widened rows, weight tables, constants."""
+    if (f["k_h"], f["k_w"], f["depth_multiplier"], f["dil_h"], f["dil_w"]) != (3, 3, 1, 1, 1) \
+            or f["in_c"] % 4:
+        return 0
+    ncols = (f["out_w"] - 1) * f["stride_w"] + 3
+    g = 2 if f["in_c"] % 8 == 0 and ncols * 48 <= 1536 else 1
+    band = ncols * 24 * g
+    return band + 432 + 140 if band <= 1536 else 0
+
+
+def dw_macro(f: dict) -> str:
+    return (f"ED_DEPTHWISE_CONV_SCRATCH_BYTES({f['k_h']}, {f['k_w']}, {f['in_c']}, "
+            f"{f['depth_multiplier']}, {f['dil_h']}, {f['dil_w']}, {f['out_w']}, {f['stride_w']})")
+
+
 NEEDS = {("CONV_2D", "dsp"): (conv_dsp, conv_macro),
          ("FULLY_CONNECTED", "dsp"): (fc_dsp, lambda f: f"ED_FULLY_CONNECTED_SCRATCH_BYTES({f['accum_depth']})"),
-         ("ADD", "dsp"): (add_dsp, lambda f: "ED_ADD_SCRATCH_BYTES()")}
-FILES = {"CONV_2D": "conv.c", "FULLY_CONNECTED": "fully_connected.c", "ADD": "add.c"}
+         ("ADD", "dsp"): (add_dsp, lambda f: "ED_ADD_SCRATCH_BYTES()"),
+         ("DEPTHWISE_CONV_2D", "dsp"): (dw_dsp, dw_macro)}
+FILES = {"CONV_2D": "conv.c", "FULLY_CONNECTED": "fully_connected.c", "ADD": "add.c",
+         "DEPTHWISE_CONV_2D": "depthwise_conv.c"}
 
 
 def assign(program, variants: list[str]) -> None:

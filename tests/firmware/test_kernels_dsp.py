@@ -3,7 +3,8 @@ Cortex-M4 and M7: randomized single-op families (the per-op suite's generators, 
 many branches per model so one QEMU run covers dozens of shapes), plus hand-picked shapes that
 reach each kernel path: pixel pairs with an odd pixel count and odd channel counts, 1x1 with
 stride, K % 4 tails, windows too large for the stack (the plain path), depth
-multiplier > 1, 4-row fully connected tails."""
+multiplier > 1, 3x3 depthwise planes with stride 1 and 2, padded or not, 4-row fully
+connected tails."""
 
 import pytest
 
@@ -48,6 +49,10 @@ def paths_model() -> bytes:
         L.DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2,
                           depthwise_initializer=init)(x),
         L.DepthwiseConv2D((3, 2), dilation_rate=2, padding="same", depthwise_initializer=init)(x),
+        L.DepthwiseConv2D(3, strides=2, padding="same", depthwise_initializer=init,   # plane path:
+                          bias_initializer=init)(x),                                # stride 2
+        L.DepthwiseConv2D(3, padding="valid", activation="relu",                      # no padding
+                          depthwise_initializer=init)(x),
         L.Dense(11, kernel_initializer=init, bias_initializer=init)(L.Flatten()(x)),  # 756 deep
         L.Dense(6, kernel_initializer=init, activation="relu")(L.Dense(13)(L.Flatten()(x))),
     ]

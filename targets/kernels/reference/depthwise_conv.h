@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "depthwise_conv_scratch.h"   /* the kernel variant's scratch size */
+
 typedef struct {
     int32_t in_h, in_w, in_c;          /* input (1, in_h, in_w, in_c) */
     int32_t out_h, out_w, out_c;       /* out_c = in_c * depth_multiplier */
@@ -14,6 +16,8 @@ typedef struct {
     const int32_t *bias;               /* (out_c) or NULL */
     const int32_t *multiplier;         /* (out_c) */
     const int8_t *shift;               /* (out_c) */
+    int8_t *scratch;                   /* the variant's depthwise_conv_scratch.h bytes of the
+                                          arena, word aligned, or NULL when it needs none */
 } ed_depthwise_conv_params_t;
 
 /* raster order over output pixels, all channels of a pixel together */

@@ -39,8 +39,14 @@ def models() -> dict:
 
 
 def measure(tfls: dict, targets=TARGETS) -> dict:
+    """{(target, model): bench JSON} at the default --optimize auto, plus ("cortex-m4 size",
+    model) for the MLPerf models with int8 conv weights (--optimize size)."""
     from pipeline.firmware import bench_mcu
-    return {(t, m): bench_mcu(tfl, t) for t in targets for m, tfl in tfls.items()}
+    out = {(t, m): bench_mcu(tfl, t) for t in targets for m, tfl in tfls.items()}
+    if "cortex-m4" in targets:
+        out.update({("cortex-m4 size", m): bench_mcu(tfls[m], "cortex-m4", optimize="size")
+                    for m in MLPERF if m in tfls})
+    return out
 
 
 def _k(n) -> str:
@@ -57,17 +63,23 @@ def section(results: dict | None = None) -> str:
              "caches or wait states. RAM = static (.data + .bss: arena, I/O buffers, fault stack) + "
              "peak stack (painted); the TFLM arena column is tflite-micro's arena alone (64-bit host "
              "figure) before its own stack and statics. Kernels: reference C on cortex-m0plus "
-             "(armv6-m, run on QEMU's M3 machine), ARMv7E-M DSP variants on the others.", ""]
-    for t in sorted({t for t, _ in results}, key=TARGETS.index):
+             "(armv6-m, run on QEMU's M3 machine), ARMv7E-M DSP variants on the others. Default "
+             "`--optimize auto`: on the DSP targets conv weights are widened to int16 when the "
+             "target's flash holds them (weights column; `--optimize size` keeps int8, compared "
+             "below).", ""]
+    for t in sorted({t for t, _ in results if t in TARGETS}, key=TARGETS.index):
         lines += [f"### {t}", "", "| model | MACs | instructions | MAC/instr | peak RAM | TFLM arena | "
-                  "RAM/TFLM | flash − weights | peak stack |", "|---|---|---|---|---|---|---|---|---|"]
+                  "RAM/TFLM | weights | flash − weights | peak stack |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for (tt, m), r in results.items():
             if tt != t:
                 continue
             ratio = f"{r['ram_bytes'] / r['tflm_arena_bytes']:.2f}" if r["tflm_arena_bytes"] else "n/a"
             lines.append(f"| {LABEL[m]} | {r['macs']:,} | {r['instructions']:,} | "
                          f"{r['macs'] / r['instructions']:.3f} | {r['ram_bytes']:,} B | "
-                         f"{r['tflm_arena_bytes']:,} B | {ratio} | {r['flash_bytes'] - r['weights_bytes']:,} B | "
+                         f"{r['tflm_arena_bytes']:,} B | {ratio} | {r['weights_bytes']:,} B"
+                         f"{' (int16 conv)' if r['wide_weights'] else ''} | "
+                         f"{r['flash_bytes'] - r['weights_bytes']:,} B | "
                          f"{r['peak_stack_bytes']:,} B |")
         lines.append("")
     if any(t == "cortex-m4" for t, _ in results):
@@ -76,17 +88,23 @@ def section(results: dict | None = None) -> str:
                   "on the same QEMU machine (FACTS.md). X-CUBE-AI column: published MLPerf Tiny v1.2 "
                   "latency × 120 MHz on a real STM32L4R5, i.e. **cycles**, not instructions; our "
                   "instruction counts would need about 1.5 cycles each on M4 silicon, so the last "
-                  "column is a lower bound of the true cycle ratio. Goal: ≤ 0.8.", "",
-                  "| model | ours (instr) | TFLM ref (instr) | TFLM+CMSIS-NN (instr) | ours / CMSIS-NN | "
-                  "X-CUBE-AI (cycles) | ours instr / X-CUBE-AI cycles |", "|---|---|---|---|---|---|---|"]
+                  "column is a lower bound of the true cycle ratio. Goal: ≤ 0.8. `speed` = the "
+                  "default (int16 conv weights where they fit, about twice the conv weights' flash), "
+                  "`size` = `--optimize size` (int8 weights, as TFLM and CMSIS-NN store them).", "",
+                  "| model | ours speed (instr) | ours size (instr) | TFLM ref (instr) | "
+                  "TFLM+CMSIS-NN (instr) | speed / CMSIS-NN | size / CMSIS-NN | X-CUBE-AI (cycles) | "
+                  "speed instr / X-CUBE-AI cycles | size instr / X-CUBE-AI cycles | weights speed / size |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
         for m in MLPERF:
-            r = results.get(("cortex-m4", m))
-            if r is None:
+            r, z = results.get(("cortex-m4", m)), results.get(("cortex-m4 size", m))
+            if r is None or z is None:
                 continue
             ref, cmsis = TFLM_M4[m]
-            lines.append(f"| {LABEL[m]} | {r['instructions']:,} | {ref:,} | {cmsis:,} | "
-                         f"{r['instructions'] / cmsis:.2f} | {XCUBE_M4_CYCLES[m]:,} | "
-                         f"{r['instructions'] / XCUBE_M4_CYCLES[m]:.2f} |")
+            x = XCUBE_M4_CYCLES[m]
+            lines.append(f"| {LABEL[m]} | {r['instructions']:,} | {z['instructions']:,} | {ref:,} | "
+                         f"{cmsis:,} | {r['instructions'] / cmsis:.2f} | {z['instructions'] / cmsis:.2f} | "
+                         f"{x:,} | {r['instructions'] / x:.2f} | {z['instructions'] / x:.2f} | "
+                         f"{r['weights_bytes']:,} / {z['weights_bytes']:,} B |")
         lines.append("")
     return "\n".join(lines)
 

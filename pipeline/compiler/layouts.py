@@ -58,7 +58,7 @@ def extra_flash(program) -> int:
 def apply(program, conv_variant: str, optimize: str, flash_room: int | None) -> bool:
     """Widen the conv weights when the target's conv kernel is dsp/ and `optimize` asks for it
     (auto: when `flash_room`, the flash left beside the int8 model, holds the extra bytes).
-    Returns whether it did."""
+    Returns whether any conv was widened."""
     if optimize not in OPTIMIZE:
         raise ValueError(f"optimize must be one of {OPTIMIZE}, not {optimize!r}")
     if conv_variant != "dsp" or optimize == "size":
@@ -68,10 +68,12 @@ def apply(program, conv_variant: str, optimize: str, flash_room: int | None) -> 
         return False
     if optimize == "auto" and flash_room is not None and extra_flash(program) > flash_room:
         return apply(program, conv_variant, "size", None)
+    widened = False
     for c in program.calls:
         if _widenable(c):
             f = c.fields
             k = f["k_h"] * f["k_w"] * f["in_c"]
             c.fields["filter16"] = Const("int16_t", filter16(f["filter"].values, f["out_c"], k))
             c.fields["filter"] = None
-    return True
+            widened = True
+    return widened

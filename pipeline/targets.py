@@ -24,6 +24,11 @@ def names() -> list[str]:
     return toml_names("targets")
 
 
+def resolve(target) -> Target:
+    """A profile from its name, or the profile itself."""
+    return load(target) if isinstance(target, str) else target
+
+
 def load(name: str) -> Target:
     raw = load_toml("targets", name, "target", "targets")
     return Target(

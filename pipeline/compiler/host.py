@@ -45,26 +45,18 @@ def kernel_dir(variant: str = "reference") -> Path:
     return data_dir("targets") / "kernels" / variant
 
 
-def _variants(target) -> list[str]:
+def _variants(profile) -> list[str]:
     """Kernel folders the target builds with: the host (and no target) uses reference/ only."""
-    from pipeline import targets
-    if target is None:
-        return ["reference"]
-    profile = targets.load(target) if isinstance(target, str) else target
-    if profile.kind != "mcu":
+    if profile is None or profile.kind != "mcu":
         return ["reference"]
     from pipeline.firmware.boards import kernel_variants
     return kernel_variants(profile)
 
 
-def _flash_room(target, program) -> int | None:
+def _flash_room(profile, program) -> int | None:
     """Flash the target's budget leaves beside the int8 weights and the code, or None."""
-    from pipeline import targets
     from pipeline.compiler.layouts import const_bytes
-    if target is None:
-        return None
-    profile = targets.load(target) if isinstance(target, str) else target
-    if not profile.flash_bytes:
+    if profile is None or not profile.flash_bytes:
         return None
     from pipeline.firmware.build import CODE_ESTIMATE
     return profile.flash_bytes - const_bytes(program) - CODE_ESTIMATE
@@ -79,9 +71,11 @@ def compile_model(tflite: bytes, target=None, prefix: str = "", optimize: str = 
     from pipeline.compiler.planner import plan
     from pipeline.compiler.reader import read
     from pipeline.compiler.scratch import assign, variant_of
+    from pipeline.targets import resolve
     program = lower(read(bytes(tflite)))
-    variants = _variants(target)
-    wide = layouts.apply(program, variant_of("conv.c", variants), optimize, _flash_room(target, program))
+    profile = None if target is None else resolve(target)
+    variants = _variants(profile)
+    wide = layouts.apply(program, variant_of("conv.c", variants), optimize, _flash_room(profile, program))
     assign(program, variants)
     p = plan(program)
     em = Emitter(program, p, prefix=prefix, source=bytes(tflite))

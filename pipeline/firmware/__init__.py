@@ -13,21 +13,18 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline import targets
 from pipeline.firmware import boards
 from pipeline.firmware.faults import FirmwareFault
 
 UART_SAMPLES = 4          # samples embedded in a flashable image when none are given
 
 
-def _load_target(target):
-    from pipeline import targets
-    return targets.load(target) if isinstance(target, str) else target
-
-
-def emulate(src, target, x: np.ndarray, timeout: float | None = None):
+def emulate(src, target, x: np.ndarray, timeout: float | None = None, per_op: bool = False):
     """Build the semihosting image of compiled `src` in a temp dir and run the N samples of
-    `x` (N, input elements) in one QEMU run, counting instructions. Raises FirmwareFault on a
-    fault, hang or bad exit. -> (outputs (N, out), RunResult, FirmwareInfo, peak stack bytes)"""
+    `x` (N, input elements) in one QEMU run, counting instructions (per op too when `per_op`:
+    RunResult.per_op, mapped while the ELF still exists). Raises FirmwareFault on a fault, hang
+    or bad exit. -> (outputs (N, out), RunResult, FirmwareInfo, peak stack bytes)"""
     from pipeline.firmware import build, faults, plugin, qemu
     board = boards.for_target(target)
     with tempfile.TemporaryDirectory(prefix="edbuild-") as d:
@@ -38,7 +35,8 @@ def emulate(src, target, x: np.ndarray, timeout: float | None = None):
         res = qemu.run(info, board.machine, x.tobytes(), timeout=limit,
                        plugin=plugin.path())
         faults.check(res, info, target.name)
-        res.per_op = faults.per_op(info.elf, res.sites, len(res.counts))
+        if per_op:
+            res.per_op = faults.per_op(info.elf, res.sites, len(res.counts))
     out_dtype = np.int8 if src.io_dtype == "int8" else np.float32
     out = np.frombuffer(res.outputs, dtype=out_dtype).reshape(len(x), -1)
     done = res.line("DONE")
@@ -53,7 +51,7 @@ def build_firmware(tflite: bytes, target, out_dir: Path, inputs=None, seed: int 
     out_dir."""
     from pipeline.compiler.host import compile_model, random_inputs, reference_outputs
     from pipeline.firmware import build
-    target = _load_target(target)
+    target = targets.resolve(target)
     src = compile_model(tflite, target, optimize=optimize)
     board = boards.for_target(target)
     if board.uart:
@@ -73,7 +71,7 @@ def verify_mcu(tflite: bytes, target, inputs: np.ndarray | None, samples: int, s
     every output with the tflite-micro interpreter bit for bit."""
     from pipeline.compiler.host import compile_model, random_inputs, reference_outputs
     from pipeline.stages.verify import compare
-    target = _load_target(target)
+    target = targets.resolve(target)
     src = compile_model(tflite, target, optimize=optimize)
     if inputs is None:
         x = random_inputs(src, samples, seed)
@@ -93,9 +91,9 @@ def bench_mcu(tflite: bytes, target, samples: int = 2, seed: int = 0, optimize: 
     from pipeline.compiler.host import compile_model, random_inputs
     from pipeline.firmware.macs import macs_per_op
     from pipeline.runtimes.tflm import arena_used_bytes
-    target = _load_target(target)
+    target = targets.resolve(target)
     src = compile_model(tflite, target, optimize=optimize)
-    _, res, info, stack = emulate(src, target, random_inputs(src, samples, seed))
+    _, res, info, stack = emulate(src, target, random_inputs(src, samples, seed), per_op=True)
     if len(res.counts) != samples:
         raise FirmwareFault("exit", f"the counting plugin saw {len(res.counts)} of {samples} inferences",
                             "check that qemu-system-arm supports TCG plugins (-plugin)")

@@ -44,7 +44,7 @@ def bench_linux(tflite: bytes, target) -> dict:
     """DESIGN.md bench JSON for a linux target (+ ops, runtime, arena notes)."""
     from pipeline import targets
     from pipeline.linux.verify import random_inputs, run_emulated
-    target = targets.load(target) if isinstance(target, str) else target
+    target = targets.resolve(target)
     const, weights = _constants(tflite)
     _, info = run_emulated(tflite, target, random_inputs(tflite, 1), modes=("arena",), const=const)
     return {"target": target.name, "instructions": None, "macs": count_macs(tflite),

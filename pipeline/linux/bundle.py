@@ -73,7 +73,7 @@ def write_bundle(tflite: bytes, target, out_dir, labels: list[str] | None = None
     """Write the bundle for `target` into out_dir (created; must be empty or absent)."""
     from pipeline import __version__, targets
     from pipeline.linux.verify import io_details
-    target = targets.load(target) if isinstance(target, str) else target
+    target = targets.resolve(target)
     if target.kind != "linux":
         raise UserError(f"bundles are for Linux targets; '{target.name}' is a {target.kind} target",
                         "use `edgedistill compile` for MCU targets, or --target rpi4|rpi-armv7|android-arm64")

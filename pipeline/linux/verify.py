@@ -93,7 +93,7 @@ def verify_linux(tflite: bytes, target, inputs, samples: int, seed: int = 0) -> 
     """DESIGN.md verify JSON (+ outputs, the emulated reference-kernel outputs) for a linux target;
     `default_path_max_abs_diff` is the default (XNNPACK) path against the golden outputs."""
     from pipeline import targets
-    target = targets.load(target) if isinstance(target, str) else target
+    target = targets.resolve(target)
     x = _pack(tflite, inputs, samples, seed)
     spec = hostref.spec_for(target)
     litert = guest.run(tflite, x, "ref")

@@ -31,13 +31,9 @@
 #include "requant_dsp.h"
 #include "simd.h"
 
-/* Step 3's table, one entry per output channel. ed_mbqm_right(x, m, e) is hi(Q) >> (e - 1) with
- * Q = x*m + C - [x<0] * 2^31 and C = 2^30 + 2^(30+e) (requant_dsp.h). For e >= 2, C has high word
- * 2^(e-2) and low word 2^30, and subtracting 2^31 when x < 0 (t = x >> 31 = -1) gives high word
- * 2^(e-2) + t and low word 2^30 + (t << 31): two adds, no branch. Adding zp * 2^(e-1) to the high
- * word adds exactly zp after the shift. Bounds: |x*m| / 2^32 <= 2^30 and |zp| * 2^(e-1) <= 2^29
- * for e <= 23, so the high word cannot wrap. Channels outside m in (2^30, 2^31), e in [2, 23]
- * make the whole call take the general requantization. */
+/* Step 3's table, one entry per output channel: requant_dsp.h's zero-point-folded form
+ * (ed_zp_folded_ok / ed_zp_folded_high); channels that do not qualify make the whole call take
+ * the general requantization. */
 typedef struct {
     int32_t bias, m, hi, sh;
 } rqc_t;
@@ -48,11 +44,11 @@ static int fill_table(const ed_conv_params_t *p, rqc_t *t) {
         const int32_t m = p->multiplier[oc], e = -p->shift[oc];
         t[oc].bias = p->bias ? p->bias[oc] : 0;
         t[oc].m = m;
-        if (m <= (1 << 30) || e < 2 || e > 23) {
+        if (!ed_zp_folded_ok(m, -e)) {
             fast = 0;
             continue;
         }
-        t[oc].hi = (1 << (e - 2)) + p->output_offset * (1 << (e - 1));
+        t[oc].hi = ed_zp_folded_high(p->output_offset, e);
         t[oc].sh = e - 1;
     }
     return fast;

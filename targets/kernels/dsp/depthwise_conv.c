@@ -24,6 +24,7 @@
 #include "depthwise_conv.h"
 #include "requant_dsp.h"
 #include "simd.h"
+#include "window.h"
 
 static inline int8_t clamp8(int32_t v, int32_t lo, int32_t hi) {
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
@@ -142,17 +143,6 @@ static void __attribute__((noinline)) pixel_fast(const dw_t *dp, const int8_t *x
         pixel4(dp, x0, w0, nky, nkx, simd_c, out_c, off2, out, 1);
     else
         pixel4(dp, x0, w0, nky, nkx, simd_c, out_c, off2, out, 0);
-}
-
-/* taps k in [lo, hi) with 0 <= origin + k * dil < size (lo == hi: none); dil >= 1 */
-static inline void valid_range(int32_t origin, int32_t k, int32_t dil, int32_t size,
-                               int32_t *lo, int32_t *hi) {
-    int32_t a = origin < 0 ? (-origin + dil - 1) / dil : 0;
-    int32_t b = size - origin <= 0 ? 0 : (size - origin + dil - 1) / dil;
-    if (b > k) b = k;
-    if (a > b) a = b;
-    *lo = a;
-    *hi = b;
 }
 
 /* Plane path (3x3, dilation 1, depth multiplier 1, in_c % 4 == 0, rq_fast, full act range):
@@ -304,7 +294,7 @@ static void __attribute__((noinline)) plane3x3(const ed_depthwise_conv_params_t 
     k[16 * G + 2] = C;
     /* band columns [j0, j1) are inside the image, the same for every row: the others stay 0 */
     int32_t j0, j1;
-    valid_range(-p->pad_w, ncols, 1, p->in_w, &j0, &j1);
+    ed_valid_range(-p->pad_w, ncols, 1, p->in_w, &j0, &j1);
     memset(band, 0, (size_t)(ncols * cw) * sizeof *band);
     const int32_t row_bytes = p->in_w * C;
     const int8_t *in_j0 = input + (j0 - p->pad_w) * C;   /* column j0 of row 0 */
@@ -391,12 +381,12 @@ void ed_depthwise_conv(const ed_depthwise_conv_params_t *p, const int8_t *input,
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
         const int32_t y0 = oy * p->stride_h - p->pad_h;
         int32_t ky0, ky1;
-        valid_range(y0, p->k_h, p->dil_h, p->in_h, &ky0, &ky1);
+        ed_valid_range(y0, p->k_h, p->dil_h, p->in_h, &ky0, &ky1);
         const int32_t nky = ky1 - ky0;
         for (int32_t ox = 0; ox < p->out_w; ++ox, out += p->out_c) {
             const int32_t x0 = ox * p->stride_w - p->pad_w;
             int32_t kx0, kx1;
-            valid_range(x0, p->k_w, p->dil_w, p->in_w, &kx0, &kx1);
+            ed_valid_range(x0, p->k_w, p->dil_w, p->in_w, &kx0, &kx1);
             const int32_t nkx = kx1 - kx0;
             const int8_t *x_first = input + (y0 + ky0 * p->dil_h) * row + (x0 + kx0 * p->dil_w) * p->in_c;
             const int8_t *w_first = filter + (ky0 * p->k_w + kx0) * out_c;

@@ -30,14 +30,10 @@ typedef struct {
     int32_t z1;                          /* 2 * zp + 1 (right form, below) */
 } rq_t;
 
-/* ed_mbqm_right(acc, m, e) + zp as one SMLAL onto a per-sign 64-bit constant (requant_dsp.h:
- * floor((acc*m + 2^30 + 2^(30+e) - [acc<0] * 2^31) / 2^(31+e))), with zp * 2^(31+e) added to
- * the constant: low word 2^30 + [acc<0] * 2^31, high word (2zp + 1) * 2^(e-2) - [acc<0]; the
- * result is the high word >> (e - 1). Needs m in (2^30, 2^31) and e in [2, 23]: then
- * |acc*m / 2^32| < 2^30 and |(2zp + 1) * 2^(e-2)| <= 257 * 2^21 < 2^30, no int32 overflow. */
+/* requant_dsp.h's zero-point-folded form (one SMLAL), for every output row or none */
 static int right_ok(const ed_fully_connected_params_t *p) {
     for (int32_t o = 0; o < p->out_depth; ++o)
-        if (p->shift[o] > -2 || p->shift[o] < -23 || p->multiplier[o] <= (1 << 30)) return 0;
+        if (!ed_zp_folded_ok(p->multiplier[o], p->shift[o])) return 0;
     return 1;
 }
 

@@ -46,6 +46,20 @@ static inline int32_t ed_mbqm_right(int32_t x, int32_t multiplier, int32_t e) {
     return hi >> (e - 1);                                                 /* e - 1 in [0, 30] */
 }
 
+/* ed_mbqm_right(x, m, e) + zp with the zero point folded into the rounding constant: the high
+ * word of x*m + C, C with low word 2^30 + [x<0] * 2^31 and high word
+ * ed_zp_folded_high(zp, e) - [x<0], shifted right by e - 1 (zp * 2^(31+e) added to the constant
+ * above adds exactly zp after the shift). Needs ed_zp_folded_ok: m in (2^30, 2^31) and e in
+ * [2, 23], so that |x*m / 2^32| < 2^30 and |(2zp + 1) * 2^(e-2)| <= 257 * 2^21 < 2^30: the
+ * high word cannot wrap. dsp/conv.c and dsp/fully_connected.c compute it this way. */
+static inline int ed_zp_folded_ok(int32_t multiplier, int32_t shift) {
+    return multiplier > (1 << 30) && shift <= -2 && shift >= -23;
+}
+
+static inline int32_t ed_zp_folded_high(int32_t zp, int32_t e) {
+    return (2 * zp + 1) * (1 << (e - 2));
+}
+
 /* 1 when every channel of [0, n) meets ed_mbqm_right's conditions */
 static inline int ed_right_requant_ok(const int32_t *multiplier, const int8_t *shift, int32_t n) {
     for (int32_t i = 0; i < n; ++i)

@@ -34,6 +34,7 @@
 #include "conv.h"
 #include "requant_dsp.h"
 #include "requant_mve.h"
+#include "window.h"
 
 #define MAX_WIN 256                      /* bytes per stack window (in_c < 16 only) */
 #define MAX_OUT 256                      /* bytes of pixel q+1's outputs on the stack */
@@ -52,6 +53,19 @@ typedef struct {
     int32_t a0, a1, b0, b1, z0, z1;
 } acc_t;
 
+/* one 16-byte step of the 2x2 block: both windows against both rows, and the rows' sums */
+static inline __attribute__((always_inline)) void mac2x2(int8x16_t va, int8x16_t vb, int8x16_t v0,
+                                                         int8x16_t v1, int32_t *a0, int32_t *a1,
+                                                         int32_t *b0, int32_t *b1, int32_t *z0,
+                                                         int32_t *z1) {
+    *a0 = vmladavaq_s8(*a0, v0, va);
+    *b0 = vmladavaq_s8(*b0, v0, vb);
+    *z0 = vaddvaq_s8(*z0, v0);
+    *a1 = vmladavaq_s8(*a1, v1, va);
+    *b1 = vmladavaq_s8(*b1, v1, vb);
+    *z1 = vaddvaq_s8(*z1, v1);
+}
+
 /* n bytes of both windows (xa, xb) against both filter rows (w0, w1); pa / pb: 0 for a padded
  * segment, which takes the zero point instead of loads (compile-time after inlining) */
 static inline __attribute__((always_inline)) void seg(const int8_t *xa, const int8_t *xb,
@@ -62,23 +76,13 @@ static inline __attribute__((always_inline)) void seg(const int8_t *xa, const in
     for (; n >= 16; n -= 16, xa += 16, xb += 16, w0 += 16, w1 += 16) {
         const int8x16_t va = pa ? vldrbq_s8(xa) : zpv, vb = pb ? vldrbq_s8(xb) : zpv;
         const int8x16_t v0 = vldrbq_s8(w0), v1 = vldrbq_s8(w1);
-        a0 = vmladavaq_s8(a0, v0, va);
-        b0 = vmladavaq_s8(b0, v0, vb);
-        z0 = vaddvaq_s8(z0, v0);
-        a1 = vmladavaq_s8(a1, v1, va);
-        b1 = vmladavaq_s8(b1, v1, vb);
-        z1 = vaddvaq_s8(z1, v1);
+        mac2x2(va, vb, v0, v1, &a0, &a1, &b0, &b1, &z0, &z1);
     }
     if (n > 0) {
         const mve_pred16_t p = vctp8q((uint32_t)n);
         const int8x16_t va = pa ? vldrbq_z_s8(xa, p) : zpv, vb = pb ? vldrbq_z_s8(xb, p) : zpv;
         const int8x16_t v0 = vldrbq_z_s8(w0, p), v1 = vldrbq_z_s8(w1, p);
-        a0 = vmladavaq_s8(a0, v0, va);
-        b0 = vmladavaq_s8(b0, v0, vb);
-        z0 = vaddvaq_s8(z0, v0);
-        a1 = vmladavaq_s8(a1, v1, va);
-        b1 = vmladavaq_s8(b1, v1, vb);
-        z1 = vaddvaq_s8(z1, v1);
+        mac2x2(va, vb, v0, v1, &a0, &a1, &b0, &b1, &z0, &z1);
     }
     *s = (acc_t){a0, a1, b0, b1, z0, z1};
 }
@@ -95,12 +99,7 @@ static inline __attribute__((always_inline)) void seg16(const int8_t *xa, const 
         for (int32_t j = steps; j > 0; --j, xa += 16, xb += 16, w0 += 16, w1 += 16) {
             const int8x16_t va = vldrbq_s8(xa), vb = vldrbq_s8(xb);
             const int8x16_t v0 = vldrbq_s8(w0), v1 = vldrbq_s8(w1);
-            a0 = vmladavaq_s8(a0, v0, va);
-            b0 = vmladavaq_s8(b0, v0, vb);
-            z0 = vaddvaq_s8(z0, v0);
-            a1 = vmladavaq_s8(a1, v1, va);
-            b1 = vmladavaq_s8(b1, v1, vb);
-            z1 = vaddvaq_s8(z1, v1);
+            mac2x2(va, vb, v0, v1, &a0, &a1, &b0, &b1, &z0, &z1);
         }
     }
     *s = (acc_t){a0, a1, b0, b1, z0, z1};
@@ -111,23 +110,12 @@ typedef struct {
     int32_t y0, x0, ky0, ky1, kx0, kx1;
 } win_t;
 
-/* taps k in [lo, hi) with 0 <= origin + k * dil < size (lo == hi: none); dil >= 1 */
-static inline void valid_range(int32_t origin, int32_t k, int32_t dil, int32_t size,
-                               int32_t *lo, int32_t *hi) {
-    int32_t a = origin < 0 ? (-origin + dil - 1) / dil : 0;
-    int32_t b = size - origin <= 0 ? 0 : (size - origin + dil - 1) / dil;
-    if (b > k) b = k;
-    if (a > b) a = b;
-    *lo = a;
-    *hi = b;
-}
-
 static inline win_t window(const ed_conv_params_t *p, int32_t q) {
     win_t w;
     w.y0 = (q / p->out_w) * p->stride_h - p->pad_h;
     w.x0 = (q % p->out_w) * p->stride_w - p->pad_w;
-    valid_range(w.y0, p->k_h, p->dil_h, p->in_h, &w.ky0, &w.ky1);
-    valid_range(w.x0, p->k_w, p->dil_w, p->in_w, &w.kx0, &w.kx1);
+    ed_valid_range(w.y0, p->k_h, p->dil_h, p->in_h, &w.ky0, &w.ky1);
+    ed_valid_range(w.x0, p->k_w, p->dil_w, p->in_w, &w.kx0, &w.kx1);
     return w;
 }
 

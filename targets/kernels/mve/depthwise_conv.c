@@ -19,17 +19,7 @@
 #include "depthwise_conv.h"
 #include "requant_dsp.h"
 #include "requant_mve.h"
-
-/* taps k in [lo, hi) with 0 <= origin + k * dil < size (lo == hi: none); dil >= 1 */
-static inline void valid_range(int32_t origin, int32_t k, int32_t dil, int32_t size,
-                               int32_t *lo, int32_t *hi) {
-    int32_t a = origin < 0 ? (-origin + dil - 1) / dil : 0;
-    int32_t b = size - origin <= 0 ? 0 : (size - origin + dil - 1) / dil;
-    if (b > k) b = k;
-    if (a > b) a = b;
-    *lo = a;
-    *hi = b;
-}
+#include "window.h"
 
 /* Constants of a call, copied out of the params once (int8 stores may alias `p`). */
 typedef struct {
@@ -123,11 +113,11 @@ static void dw_plain(const ed_depthwise_conv_params_t *p, const int8_t *input, i
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
         const int32_t y0 = oy * p->stride_h - p->pad_h;
         int32_t ky0, ky1;
-        valid_range(y0, p->k_h, p->dil_h, p->in_h, &ky0, &ky1);
+        ed_valid_range(y0, p->k_h, p->dil_h, p->in_h, &ky0, &ky1);
         for (int32_t ox = 0; ox < p->out_w; ++ox) {
             const int32_t x0 = ox * p->stride_w - p->pad_w;
             int32_t kx0, kx1;
-            valid_range(x0, p->k_w, p->dil_w, p->in_w, &kx0, &kx1);
+            ed_valid_range(x0, p->k_w, p->dil_w, p->in_w, &kx0, &kx1);
             int8_t *out = output + ((int64_t)oy * p->out_w + ox) * p->out_c;
             for (int32_t oc = 0; oc < p->out_c; ++oc) {
                 const int32_t ic = oc / dm;
@@ -162,12 +152,12 @@ void ed_depthwise_conv(const ed_depthwise_conv_params_t *p, const int8_t *input,
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
         const int32_t y0 = oy * p->stride_h - p->pad_h;
         int32_t ky0, ky1;
-        valid_range(y0, p->k_h, p->dil_h, p->in_h, &ky0, &ky1);
+        ed_valid_range(y0, p->k_h, p->dil_h, p->in_h, &ky0, &ky1);
         for (int32_t ox = 0; ox < p->out_w; ++ox, out += in_c) {
             const int32_t x0 = ox * p->stride_w - p->pad_w;
             int32_t kx0 = 0, kx1 = p->k_w;   /* the closed form (divisions) at the borders only */
             if (x0 < 0 || x0 + (p->k_w - 1) * p->dil_w >= p->in_w)
-                valid_range(x0, p->k_w, p->dil_w, p->in_w, &kx0, &kx1);
+                ed_valid_range(x0, p->k_w, p->dil_w, p->in_w, &kx0, &kx1);
             const int8_t *x = input + (y0 + ky0 * p->dil_h) * row + (x0 + kx0 * p->dil_w) * in_c;
             const int8_t *w = filter + (ky0 * p->k_w + kx0) * in_c;
             const int32_t nky = ky1 - ky0, nkx = kx1 - kx0;

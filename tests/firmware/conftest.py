@@ -24,3 +24,23 @@ def models() -> dict:
 @pytest.fixture(scope="session")
 def small_model(models) -> bytes:
     return models["student_cnn"]
+
+
+def assert_bitexact(tfl: bytes, target: str, samples: int, seed: int, optimize: str = "auto"):
+    """Random inputs through the firmware on `target`, every output equal to tflite-micro's."""
+    from pipeline.firmware import verify_mcu
+    r = verify_mcu(tfl, target, None, samples=samples, seed=seed, optimize=optimize)
+    r.pop("outputs")
+    assert r["bitexact"] == 1.0 and r["max_abs_diff"] == 0, r
+
+
+def op_families(seed: int) -> dict:
+    """The per-op suite's conv, depthwise and dense generators (16 branches each) as int8
+    models, seeds seed, seed + 1, seed + 2."""
+    from tests.compiler.convert import to_int8_tflite
+    from tests.compiler.opcases import build_family
+    out = {}
+    for i, fam in enumerate(("conv", "depthwise", "dense")):
+        model, ranges = build_family(fam, seed + i, 16)
+        out[fam] = to_int8_tflite(model, seed=seed + i, ranges=ranges)
+    return out

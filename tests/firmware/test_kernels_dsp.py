@@ -8,26 +8,19 @@ connected tails."""
 
 import pytest
 
+from tests.firmware.conftest import assert_bitexact, op_families
+
 DSP_TARGETS = ("cortex-m4", "cortex-m7")
 SAMPLES = 6
 
 
 def _check(tfl: bytes, target: str, optimize: str = "auto"):
-    from pipeline.firmware import verify_mcu
-    r = verify_mcu(tfl, target, None, samples=SAMPLES, seed=11, optimize=optimize)
-    r.pop("outputs")
-    assert r["bitexact"] == 1.0 and r["max_abs_diff"] == 0, r
+    assert_bitexact(tfl, target, SAMPLES, 11, optimize)
 
 
 @pytest.fixture(scope="module")
 def families() -> dict:
-    from tests.compiler.convert import to_int8_tflite
-    from tests.compiler.opcases import build_family
-    out = {}
-    for i, fam in enumerate(("conv", "depthwise", "dense")):
-        model, ranges = build_family(fam, 7000 + i, 16)
-        out[fam] = to_int8_tflite(model, seed=7000 + i, ranges=ranges)
-    return out
+    return op_families(7000)
 
 
 @pytest.fixture(scope="module")

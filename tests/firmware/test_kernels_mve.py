@@ -8,26 +8,19 @@ the reference on ~10^6 (x, multiplier, shift) triples, run on the emulated M55 i
 
 import pytest
 
+from tests.firmware.conftest import assert_bitexact, op_families
+
 TARGET = "cortex-m55"
 SAMPLES = 4
 
 
 def _check(tfl: bytes):
-    from pipeline.firmware import verify_mcu
-    r = verify_mcu(tfl, TARGET, None, samples=SAMPLES, seed=13)
-    r.pop("outputs")
-    assert r["bitexact"] == 1.0 and r["max_abs_diff"] == 0, r
+    assert_bitexact(tfl, TARGET, SAMPLES, 13)
 
 
 @pytest.fixture(scope="module")
 def families() -> dict:
-    from tests.compiler.convert import to_int8_tflite
-    from tests.compiler.opcases import build_family
-    out = {}
-    for i, fam in enumerate(("conv", "depthwise", "dense")):
-        model, ranges = build_family(fam, 7100 + i, 16)
-        out[fam] = to_int8_tflite(model, seed=7100 + i, ranges=ranges)
-    return out
+    return op_families(7100)
 
 
 def _paths_model() -> bytes:

@@ -2,25 +2,22 @@
  *
  * Ungrouped convs run as a GEMM over pixel pairs (q, q+1 in raster order; the odd last pixel
  * is paired with itself), with K = k_h * k_w * in_c rounded up to K4 (a multiple of 4):
- *   1. both windows are widened into the scratch as int16 x + input_offset (im2col), interleaved
- *      per 4 k as words [A(x0,x2), A(x1,x3), B(x0,x2), B(x1,x3)] so that SXTB16 of a weight word
- *      and of that word ROR 8 line up with them. TFLM's padding skip becomes x + offset == 0
- *      entries (w * 0 adds nothing), and so do the k in [K, K4): the filter array ends with 3
- *      spare bytes (lower_conv.py) so the last row's whole-word load stays inside it. With
- *      in_c % 4 == 0 each tap is widened straight from the input; otherwise both windows are
- *      first copied as int8 (one copy per window row where the row lies inside the input: a
- *      3x3x3 window is 3 copies of 9 bytes, not 9 of 3), padding as the input zero point.
+ *   1. both windows are widened into the scratch as int16 2 * (x + input_offset) (im2col,
+ *      conv_im2col.h), interleaved per 4 k so that SXTB16 of a weight word and of that word
+ *      ROR 8 line up with them. The filter array ends with 3 spare bytes (lower_conv.py) so the
+ *      last row's whole-word load stays inside it; k in [K, K4) are zero inputs.
  *   2. two output channels at a time: per 4 k, 2 LDRD + 2 weight loads, 4 SXTB16 and 8 SMLAD
  *      for 16 MACs (a 2x2 output block), in assembly (see MAC_GROUP).
  *   3. requantization from a per-call table of {bias, multiplier, rounding high word, shift}:
  *      requant_dsp.h's one-rounding form with the zero point folded into the rounding constant
  *      (below), when every channel allows it; requant_dsp.h's exact general form otherwise.
- * x + offset lies in [-255, 255] (offset in [-127, 128]) and w in [-128, 127]: every int16
- * product and SMLAD pair sum is exact; |acc| <= K * 128 * 255 as in the reference, and the
+ * Steps 1 and 2 accumulate 2 * acc (doubled inputs). The fast table holds the doubled bias;
+ * the general form starts from 0 and adds the bias after halving, so any int32 bias wraps as
+ * in the reference. |2 * sum| <= 2 * K * 128 * 255: exact in int32 for K < 32768, and the
  * summation order differs only in integer additions. Grouped convs take the plain per-tap loop.
  *
  * Scratch (p->scratch, conv_scratch.h): K4 words for step 1, 2 * K4 + 4 bytes of int8 windows
- * when in_c % 4 != 0 (see copy_words), 16 bytes per output channel for step 3.
+ * when in_c % 4 != 0 (see conv_im2col.h), 16 bytes per output channel for step 3.
  *
  * Memory overlap (planner, overlap.py): pixel q's outputs may overwrite input only where no
  * window of a pixel >= q reads. Both windows of a pair are in the scratch before either pixel's
@@ -28,6 +25,7 @@
 #include <string.h>
 
 #include "conv.h"
+#include "conv_im2col.h"
 #include "requant_dsp.h"
 #include "simd.h"
 
@@ -42,15 +40,18 @@ static int fill_table(const ed_conv_params_t *p, rqc_t *t) {
     int fast = 1;
     for (int32_t oc = 0; oc < p->out_c; ++oc) {
         const int32_t m = p->multiplier[oc], e = -p->shift[oc];
-        t[oc].bias = p->bias ? p->bias[oc] : 0;
+        const int32_t b = p->bias ? p->bias[oc] : 0;
+        t[oc].bias = b < (1 << 29) && b > -(1 << 29) ? 2 * b : 0;   /* fast: doubled */
         t[oc].m = m;
-        if (!ed_zp_folded_ok(m, -e)) {
+        if (!ed_zp_folded_ok(m, -e) || b >= (1 << 29) || b <= -(1 << 29)) {
             fast = 0;
             continue;
         }
         t[oc].hi = ed_zp_folded_high(p->output_offset, e);
         t[oc].sh = e - 1;
     }
+    if (!fast)
+        for (int32_t oc = 0; oc < p->out_c; ++oc) t[oc].bias = 0;
     return fast;
 }
 
@@ -77,112 +78,6 @@ static inline int8_t rq_fast(int32_t s, const rqc_t *c, int clamp, int32_t lo, i
 static inline int8_t rq_general(int32_t s, int32_t m, int32_t shift, int32_t zp, int32_t lo,
                                 int32_t hi) {
     return clamp8(ed_mbqm_dsp(s, m, shift) + zp, 1, lo, hi);
-}
-
-/* The int8 windows are assembled in whole words: a copy or fill of n bytes moves ceil(n/4)
- * words, so it may write up to 3 bytes past its end (the next piece of the window overwrites
- * them, in order; past the second window the scratch has 4 bytes of slack) and read up to 3
- * bytes past an input row (still inside the arena: the scratch region follows every activation
- * buffer, and conv inputs are always arena buffers). Unaligned word access is allowed on
- * ARMv7E-M (LDR/STR); no library call for these short pieces. */
-static inline void copy_words(int8_t *dst, const int8_t *src, int32_t n) {
-    for (int32_t i = 0; i < n; i += 4) {
-        uint32_t v;
-        memcpy(&v, src + i, 4);
-        memcpy(dst + i, &v, 4);
-    }
-}
-
-static inline void fill_words(int8_t *dst, uint32_t v4, int32_t n) {
-    for (int32_t i = 0; i < n; i += 4) memcpy(dst + i, &v4, 4);
-}
-
-/* int8 window of the pixel whose top-left tap is (y0, x0): K bytes, then zp up to K4 */
-static void window_int8(const ed_conv_params_t *p, const int8_t *input, int32_t y0, int32_t x0,
-                        int32_t k4, int8_t *dst) {
-    const uint32_t zp4 = 0x01010101u * (uint8_t)(-p->input_offset);  /* x + offset == 0 */
-    const int32_t c = p->in_c, row_bytes = p->k_w * c;
-    const int whole_rows = p->dil_w == 1 && x0 >= 0 && x0 + p->k_w <= p->in_w;
-    int8_t *const start = dst;
-    for (int32_t ky = 0; ky < p->k_h; ++ky, dst += row_bytes) {
-        const int32_t iy = y0 + ky * p->dil_h;
-        if (iy < 0 || iy >= p->in_h) {
-            fill_words(dst, zp4, row_bytes);
-            continue;
-        }
-        const int8_t *row = input + (int64_t)iy * p->in_w * c;
-        if (whole_rows) {
-            copy_words(dst, row + x0 * c, row_bytes);
-            continue;
-        }
-        for (int32_t kx = 0; kx < p->k_w; ++kx) {
-            const int32_t ix = x0 + kx * p->dil_w;
-            if (ix < 0 || ix >= p->in_w)
-                fill_words(dst + kx * c, zp4, c);
-            else
-                copy_words(dst + kx * c, row + ix * c, c);
-        }
-    }
-    if (dst - start < k4) fill_words(dst, zp4, 4);           /* K..K4: fewer than 4 bytes */
-}
-
-/* the n entries (n % 4 == 0) of a and b, widened with the offset, into the interleaved words */
-static inline uint32_t *widen_pair(const int8_t *a, const int8_t *b, int32_t n, uint32_t off2,
-                                   uint32_t *dst) {
-    for (int32_t i = 0; i < n; i += 4) {
-        const uint32_t av = ed_load4(a + i), bv = ed_load4(b + i);
-        dst[0] = __sxtab16(off2, av);
-        dst[1] = ed_sxtab16_ror8(off2, av);
-        dst[2] = __sxtab16(off2, bv);
-        dst[3] = ed_sxtab16_ror8(off2, bv);
-        dst += 4;
-    }
-    return dst;
-}
-
-/* input pixel (iy, ix), or NULL in the padding */
-static inline const int8_t *tap_ptr(const ed_conv_params_t *p, const int8_t *input, int32_t iy,
-                                    int32_t ix) {
-    if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) return 0;
-    return input + ((int64_t)iy * p->in_w + ix) * p->in_c;
-}
-
-/* step 1 when in_c % 4 == 0: widened straight from the input, tap by tap; a padded tap is
- * x + offset == 0, i.e. zero words */
-static void gather_taps(const ed_conv_params_t *p, const int8_t *input, int32_t ya, int32_t xa,
-                        int32_t yb, int32_t xb, uint32_t off2, uint32_t *d) {
-    for (int32_t ky = 0; ky < p->k_h; ++ky) {
-        for (int32_t kx = 0; kx < p->k_w; ++kx) {
-            const int8_t *a = tap_ptr(p, input, ya + ky * p->dil_h, xa + kx * p->dil_w);
-            const int8_t *b = tap_ptr(p, input, yb + ky * p->dil_h, xb + kx * p->dil_w);
-            if (a && b) {
-                d = widen_pair(a, b, p->in_c, off2, d);
-                continue;
-            }
-            for (int32_t i = 0; i < p->in_c; i += 4, d += 4) {
-                const uint32_t av = a ? ed_load4(a + i) : 0, bv = b ? ed_load4(b + i) : 0;
-                d[0] = a ? __sxtab16(off2, av) : 0;
-                d[1] = a ? ed_sxtab16_ror8(off2, av) : 0;
-                d[2] = b ? __sxtab16(off2, bv) : 0;
-                d[3] = b ? ed_sxtab16_ror8(off2, bv) : 0;
-            }
-        }
-    }
-}
-
-/* step 1 for pixels qa, qb: fills buf (K4 words); tmp holds 2 * K4 bytes when in_c % 4 != 0 */
-static void gather_pair(const ed_conv_params_t *p, const int8_t *input, int32_t qa, int32_t qb,
-                        int32_t k4, int8_t *tmp, uint32_t *buf) {
-    const uint32_t off2 = ed_dup16(p->input_offset);
-    const int32_t ya = (qa / p->out_w) * p->stride_h - p->pad_h, xa = (qa % p->out_w) * p->stride_w - p->pad_w;
-    const int32_t yb = (qb / p->out_w) * p->stride_h - p->pad_h, xb = (qb % p->out_w) * p->stride_w - p->pad_w;
-    if (p->in_c % 4 == 0) {
-        gather_taps(p, input, ya, xa, yb, xb, off2, buf);
-        return;
-    }
-    window_int8(p, input, ya, xa, k4, tmp);
-    window_int8(p, input, yb, xb, k4, tmp + k4);
-    widen_pair(tmp, tmp + k4, k4, off2, buf);
 }
 
 /* 4 k of the 2x2 block: rows w, w + d1 against the words x[0..3] of step 1; advances x by 4
@@ -275,6 +170,10 @@ static inline __attribute__((always_inline)) void gemm_body(const ed_conv_params
             w0 += 2 * K;
         }
         int8_t o00, o01, o10, o11;
+        s00 >>= 1;                                           /* the doubled sums, halved */
+        s01 >>= 1;
+        s10 >>= 1;
+        s11 >>= 1;
         if (fast) {
             o00 = rq_fast(s00, tab, clamp, lo, hi);
             o01 = rq_fast(s01, tab, clamp, lo, hi);
@@ -282,6 +181,12 @@ static inline __attribute__((always_inline)) void gemm_body(const ed_conv_params
             o11 = rq_fast(s11, c1, clamp, lo, hi);
         } else {
             const int32_t zp = p->output_offset, sh0 = p->shift[oc], sh1 = p->shift[oc + two];
+            if (p->bias) {                                   /* int32 wrap as the reference */
+                s00 = (int32_t)((uint32_t)s00 + (uint32_t)p->bias[oc]);
+                s01 = (int32_t)((uint32_t)s01 + (uint32_t)p->bias[oc]);
+                s10 = (int32_t)((uint32_t)s10 + (uint32_t)p->bias[oc + two]);
+                s11 = (int32_t)((uint32_t)s11 + (uint32_t)p->bias[oc + two]);
+            }
             o00 = rq_general(s00, tab->m, sh0, zp, lo, hi);
             o01 = rq_general(s01, tab->m, sh0, zp, lo, hi);
             o10 = rq_general(s10, c1->m, sh1, zp, lo, hi);

@@ -29,6 +29,17 @@ def conv_dsp(f: dict) -> int:
     return 4 * k4 + (2 * k4 + 4 if f["in_c"] % 4 else 0) + 16 * f["out_c"]
 
 
+def conv_mve(f: dict) -> int:
+    """mve/conv.c: both int8 windows of a pixel pair (in_c < 16, more than one tap, K <= 256),
+    else the second pixel's outputs (out_c <= 256). Grouped convs need none."""
+    if f["filter_in_c"] != f["in_c"]:
+        return 0
+    k = f["k_h"] * f["k_w"] * f["in_c"]
+    if f["in_c"] < 16 and f["k_h"] * f["k_w"] > 1 and k <= 256:
+        return 2 * k
+    return f["out_c"] if f["out_c"] <= 256 else 0
+
+
 def conv_macro(f: dict) -> str:
     """The C side of the same figure (ED_CONV_SCRATCH_BYTES of the variant's conv_scratch.h)."""
     return (f"ED_CONV_SCRATCH_BYTES({f['k_h']}, {f['k_w']}, {f['in_c']}, {f['filter_in_c']}, "
@@ -62,6 +73,7 @@ def dw_macro(f: dict) -> str:
 
 
 NEEDS = {("CONV_2D", "dsp"): (conv_dsp, conv_macro),
+         ("CONV_2D", "mve"): (conv_mve, conv_macro),
          ("FULLY_CONNECTED", "dsp"): (fc_dsp, lambda f: f"ED_FULLY_CONNECTED_SCRATCH_BYTES({f['accum_depth']})"),
          ("ADD", "dsp"): (add_dsp, lambda f: "ED_ADD_SCRATCH_BYTES()"),
          ("DEPTHWISE_CONV_2D", "dsp"): (dw_dsp, dw_macro)}

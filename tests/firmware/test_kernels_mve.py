@@ -2,7 +2,7 @@
 Cortex-M55: randomized single-op families (the per-op suite's generators, fixed seeds, many
 branches per model so one QEMU run covers dozens of shapes), hand-picked shapes that reach each
 kernel path (channel tails not a multiple of 8 / 16, odd pixel and channel counts, padding,
-stride 2, dilation, depth multiplier 2, windows copied to the stack or read in place, grouped
+stride 2, dilation, depth multiplier 2, windows copied to the scratch or read in place, grouped
 convs, fully connected depth tails and row remainders), and the vector requantization against
 the reference on ~10^6 (x, multiplier, shift) triples, run on the emulated M55 itself."""
 
@@ -45,7 +45,7 @@ def _paths_model() -> bytes:
         L.Conv2D(9, 3, padding="same", kernel_initializer=init, bias_initializer=init)(wide),
         L.Conv2D(4, (2, 3), strides=(2, 1), padding="same", kernel_initializer=init)(x),
         L.Conv2D(3, 3, dilation_rate=2, padding="same", kernel_initializer=init)(x),
-        # conv: stack windows (in_c < 16), grouped (plain loop)
+        # conv: scratch windows (in_c < 16), grouped (plain loop)
         L.Conv2D(6, 3, padding="same", kernel_initializer=init)(L.Conv2D(3, 1)(x)),
         L.Conv2D(5, (3, 2), strides=2, padding="same", kernel_initializer=init)(L.Conv2D(10, 1)(x)),
         L.Conv2D(8, 3, padding="same", groups=4, kernel_initializer=init)(L.Conv2D(12, 1)(x)),

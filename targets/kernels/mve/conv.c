@@ -15,8 +15,8 @@
  * bytes, in the input and in the filter alike; with in_c % 16 == 0 one loop of whole steps per
  * row), and at the borders the runs of a row over which each pixel stays inside (or in the
  * padding); with dil_w > 1 one tap (in_c bytes). When in_c < 16 and the window has more than
- * one tap, both windows are first copied to the stack (2 * K <= 2 * MAX_WIN bytes, padding as
- * the zero point) so that each is a single segment.
+ * one tap, both windows are first copied to the arena scratch (2 * K <= 2 * MAX_WIN bytes,
+ * padding as the zero point) so that each is a single segment.
  * Ranges: |w * x| <= 2^14 and |offset * w| <= 2^14 per k, so every partial sum is exact in
  * int32 for K = k_h * k_w * in_c <= 2^16, and the total is the reference's integer (only the
  * order of integer additions differs). Requantization: the 2x2 block as one vector, lanes
@@ -27,8 +27,11 @@
  *
  * Memory overlap (planner, overlap.py): pixel q's outputs may overwrite input only where no
  * window of a pixel >= q reads. Pixel q's outputs are written as they are computed; pixel q+1's
- * go to a stack copy (out_c <= MAX_OUT, else q+1 is left for the next block) and out after the
- * whole block, since they may overwrite input that pixel q's window still reads. */
+ * go to a scratch copy (out_c <= MAX_OUT, else q+1 is left for the next block) and out after the
+ * whole block, since they may overwrite input that pixel q's window still reads.
+ *
+ * Scratch (p->scratch, conv_scratch.h): the two windows, or pixel q+1's outputs; both sizes
+ * are bounded by MAX_WIN and MAX_OUT, so that a layer past them reads in place instead. */
 #include <string.h>
 
 #include "conv.h"
@@ -36,8 +39,8 @@
 #include "requant_mve.h"
 #include "window.h"
 
-#define MAX_WIN 256                      /* bytes per stack window (in_c < 16 only) */
-#define MAX_OUT 256                      /* bytes of pixel q+1's outputs on the stack */
+#define MAX_WIN ED_MVE_CONV_MAX_WIN      /* bytes per scratch window (in_c < 16 only) */
+#define MAX_OUT ED_MVE_CONV_MAX_OUT      /* bytes of pixel q+1's outputs in the scratch */
 #define ROWS16 (-1)                      /* channels(): window rows of whole 16-byte steps */
 
 /* call constants, copied out of the params once (int8 stores may alias `p`) */
@@ -320,10 +323,9 @@ void ed_conv(const ed_conv_params_t *p, const int8_t *input, int8_t *output) {
         return;
     }
     const int32_t n = p->out_h * p->out_w, out_c = p->out_c;
-    const int use_win = p->in_c < 16 && p->k_h * p->k_w > 1 && c.K <= MAX_WIN;
+    const int use_win = ED_MVE_CONV_USE_WIN(p->k_h, p->k_w, p->in_c);
     const int pairs = use_win || out_c <= MAX_OUT;
-    int8_t win[2 * MAX_WIN];
-    int8_t out_b[MAX_OUT];
+    int8_t *const win = p->scratch, *const out_b = p->scratch;   /* one or the other */
     for (int32_t q = 0; q < n; q += pairs ? 2 : 1) {
         const int32_t qb = pairs && q + 1 < n ? q + 1 : q;
         int8_t *out_a = output + (int64_t)q * out_c;

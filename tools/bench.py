@@ -55,7 +55,8 @@ def student_on_targets(tflite: Path, samples: int = 200) -> str:
         rows.append(f"| {t} | {_pct(v['bitexact'])} of {v['samples']} | {_pct(v['accuracy'])} | "
                     f"{b['instructions']:,} | {b['macs'] / b['instructions']:.3f} | {b['ram_bytes']:,} | "
                     f"{b['tflm_arena_bytes']:,} | {b['flash_bytes']:,} | {b['flash_bytes'] - b['weights_bytes']:,} |")
-    return ("\nThe same int8 student as firmware on each emulated MCU (first "
+    return ("## The fashion-mnist student as firmware\n\n"
+            f"The int8 student of `run --recipe fashion-mnist` on each emulated MCU (first "
             f"{samples} test images):\n\n"
             "| target | bit-exact with tflite-micro | accuracy | instructions / inference | MAC / instr | "
             "RAM (static + stack, B) | TFLM arena (B) | flash (B) | flash − weights (B) |\n"
@@ -109,10 +110,18 @@ Fashion-MNIST, full test split (10,000 images), stage times of the first run: {s
 
 Knowledge distillation vs the same student trained without the teacher: {kd_gain:+.2f} pp.
 TFLM arena for the int8 student: {m['tflm']['arena_bytes']:,} B measured ({m['tflm']['arena_bytes_with_margin']:,} B with the package's margin).
-""" + student_on_targets(fm / "model_int8.tflite")
+"""
 
 
-SECTIONS = ("pipeline", "recipes", "aot", "mcu")
+def student_section(work: Path) -> str:
+    """The pipeline section's student on every MCU target (trains it when `work` has none)."""
+    fm = work / "fashion-mnist"
+    if not (fm / "model_int8.tflite").is_file():
+        _run(["--recipe", "fashion-mnist"], fm)
+    return student_on_targets(fm / "model_int8.tflite")
+
+
+SECTIONS = ("pipeline", "student", "recipes", "aot", "mcu")
 
 
 def _replace_section(text: str, section: str) -> str:
@@ -133,14 +142,17 @@ def main():
     ap.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md")
     ap.add_argument("--only", choices=SECTIONS, default=None,
                     help="re-measure one section and replace it in the existing file")
+    ap.add_argument("--work", type=Path, default=None,
+                    help="keep run dirs here (and reuse a trained student from it) instead of a temp dir")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO / "tools"))
     import bench_aot
     import bench_mcu
     import bench_recipes
-    makers = {"pipeline": pipeline_section, "recipes": bench_recipes.section,
+    makers = {"pipeline": pipeline_section, "student": student_section, "recipes": bench_recipes.section,
               "aot": lambda work: bench_aot.section(), "mcu": lambda work: bench_mcu.section()}
-    work = Path(tempfile.mkdtemp(prefix="edgedistill-bench-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="edgedistill-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     try:
         if args.only:
             text = _replace_section(args.out.read_text(), makers[args.only](work))
@@ -150,7 +162,8 @@ def main():
                     "in that run; nothing is copied from elsewhere.\n\n")
             text = head + "\n".join(makers[s](work) for s in SECTIONS)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(text)
     tmp.replace(args.out)

@@ -1,12 +1,16 @@
 /* DEPTHWISE_CONV_2D, ARMv7E-M DSP variant: bit-exact with reference/depthwise_conv.c.
  *
- * Plane path (plane3x3 below): 3x3 layers with dilation 1, depth multiplier 1, in_c % 4 == 0,
- * the full activation range, rq_fast's requantization, a band within PLANE_BAND_BYTES, and
- * input and output apart or overlapping by a multiple of in_c (the MLPerf Tiny depthwise
- * layers): one or two channel groups of 4 at a time over the whole image, inputs and weights
- * widened to int16 pairs once into tables in the arena scratch (depthwise_conv_scratch.h), so the 9
- * taps of any pixel, border or not, run as LDRD / LDRD / 4 SMLAxy with immediate offsets
- * (84 instructions for 36 MACs, requantization included, in assembly).
+ * Plane paths: 3x3 layers with dilation 1, depth multiplier 1, in_c % 4 == 0, the full
+ * activation range, rq_fast's requantization, and input and output apart or overlapping by a
+ * multiple of in_c (the MLPerf Tiny depthwise layers); one channel group over the whole image
+ * at a time, input rows widened once per group into a band of 3 row slots in the arena scratch
+ * (depthwise_conv_scratch.h), padding as 0 words, so border pixels run the same code.
+ * - Tap-pair path (plane3x3; out_w >= 6, stride_w 1 or 2): each channel its own int16 plane row,
+ *   so SMLAD takes two horizontal taps of one channel; 4 outputs of a row per step, 64
+ *   instructions for 36 MACs at stride 1 (61 at stride 2), requantization included, in assembly.
+ * - Channel-pair path (plane3x3_pairs; narrower layers, where the tap-pair path's 2- and
+ *   1-output steps cost more): (x02, x13) channel-pair words, 9 taps as LDRD / LDRD / 4 SMLAxy,
+ *   84 instructions for 36 MACs.
  *
  * Pixel path, everything else: with depth multiplier 1, four channels per step: one 32-bit
  * load of 4 inputs and one of 4 weights per tap, widened to int16 pairs with the input offset
@@ -145,7 +149,419 @@ static void __attribute__((noinline)) pixel_fast(const dw_t *dp, const int8_t *x
         pixel4(dp, x0, w0, nky, nkx, simd_c, out_c, off2, out, 0);
 }
 
-/* Plane path (3x3, dilation 1, depth multiplier 1, in_c % 4 == 0, rq_fast, full act range):
+/* Plane path (3x3, dilation 1, depth multiplier 1, in_c % 4 == 0, stride_w 1 or 2, rq_fast,
+ * full act range): one group of 4 channels at a time over the whole image, each channel as its
+ * own int16 plane so that horizontally adjacent taps of ONE channel share a word and SMLAD
+ * takes two taps at once.
+ *
+ * Band (scratch): per channel 3 row slots of PLANE_R bytes (input row iy in slot iy mod 3),
+ * channel q's slots at 3 q PLANE_R; plane column j holds x + offset of input column j - pad_w,
+ * padding as 0 (w * 0 adds nothing: TFLM's padding skip). Each input row is widened once per
+ * group (dw_widen: two pixels' words of 4 channels, PKHBT / PKHTB then SXTAB16 give each
+ * channel's (x[j], x[j+1]) pair). The weight table (scratch, after the band) holds per channel
+ * and per rotation b (the window's top row in slot b) a 10-word block: the doubled bias, the
+ * slots' (2 w0, 2 w1) and (2 w2) words in slot order, m, half, e1 (rq_fast2 takes 2 acc).
+ *
+ * Per channel, output row and 4 outputs (dw_rows_*, assembly, all 14 registers): per kernel
+ * row, stride 1: LDRD (x0,x1) (x2,x3), LDR of the unaligned (x1,x2) (x3,x4) and of (x4,x5), 4
+ * SMLAD (w0,w1) and 4 SMLABB / SMLABT w2; stride 2: LDRD (x0..x3), LDRD (x4..x7), LDR (x8,x9),
+ * 4 SMLAD and 4 SMLABB. The accumulators start from the bias as the first tap's addend; then
+ * rq_fast2 and a byte store per output (5 instructions). Stride 1: 64 instructions for 36 MACs,
+ * stride 2: 61. Rows of out_w % 4 end with 2- and 1-output steps of the same form. Reads go at
+ * most one column past ncols: PLANE_R >= 2 (ncols + 1). */
+#define PLANE_TBL_BYTES 480 /* 4 channels x 3 rotations x 10 words */
+
+/* one output row of 4 channels; order of the words as the assembly's LDMs read them */
+typedef struct {
+    int32_t tails;                /* out_w & 3: bit 1 a 2-output step, bit 0 a 1-output step */
+    int32_t xadj, oadj;           /* to the next channel's band row / output from a row's end */
+    const uint32_t *kend;         /* k of channel 4 (the end) */
+    int32_t n4;                   /* 4-output steps */
+    const uint8_t *x;             /* channel 0's slot 0, column 0 */
+    const uint32_t *k;            /* channel 0's block of the row's rotation */
+    int8_t *o;                    /* channel 0's first output */
+    int32_t C, C3;                /* output pixel step, 3 times it */
+} dw_rows_t;
+
+void ed_dw_rows_s1_r32(const dw_rows_t *a);
+void ed_dw_rows_s2_r32(const dw_rows_t *a);
+void ed_dw_rows_s1_r128(const dw_rows_t *a);
+void ed_dw_rows_s2_r128(const dw_rows_t *a);
+
+/* Registers: r0-r3 accumulators (r3 holds the bias until its own first tap), r4/r5 the row's
+ * weight words, then m / half, r6/r7 inputs, then e1 / result, r8 band, r9 weight block, r10
+ * output, r11 C, r12 3C, lr the step count. Block words: 0 bias, 1-2 slot 0, 3-4 slot 1, 5-6
+ * slot 2, 7 m, 8 half, 9 e1. */
+__asm__(
+    ".syntax unified\n"
+    ".thumb\n"
+    /* rq_fast2 of ACC, SSAT, store: (smmlar(2x, m, half) + [x < 0] fix) >> e1, >> 1 in SSAT */
+    ".macro DW_RQ acc, addr:vararg\n"
+    "    smmlar  r7, \\acc, r4, r5\n"
+    "    add     r7, r7, \\acc, asr #31\n"
+    "    asr     r7, r7, r6\n"
+    "    ssat    r7, #8, r7, asr #1\n"
+    "    strb    r7, \\addr\n"
+    ".endm\n"
+    ".macro DW_RQ_LOAD\n"
+    "    ldrd    r4, r5, [r9, #28]\n"
+    "    ldr     r6, [r9, #36]\n"
+    ".endm\n"
+    /* stride 1, 4 outputs, kernel row 0 (starts the accumulators; band pointer += 8) */
+    ".macro DW_S1_ROW0\n"
+    "    ldm     r9, {r3, r4, r5}\n"
+    "    ldrd    r6, r7, [r8], #8\n"     /* (x0,x1) (x2,x3) */
+    "    smlad   r0, r4, r6, r3\n"
+    "    smlad   r2, r4, r7, r3\n"
+    "    smlabb  r0, r5, r7, r0\n"
+    "    smlabt  r1, r5, r7, r3\n"
+    "    ldr     r6, [r8, #-6]\n"         /* (x1,x2) */
+    "    smlad   r1, r4, r6, r1\n"
+    "    ldr     r7, [r8]\n"              /* (x4,x5) */
+    "    ldr     r6, [r8, #-2]\n"         /* (x3,x4) */
+    "    smlad   r3, r4, r6, r3\n"
+    "    smlabb  r2, r5, r7, r2\n"
+    "    smlabt  r3, r5, r7, r3\n"
+    ".endm\n"
+    /* stride 1, 4 outputs, a later kernel row: weights at KW in the block, (x0,x1) at B */
+    ".macro DW_S1_ROW kw, b\n"
+    "    ldrd    r4, r5, [r9, #\\kw]\n"
+    "    ldrd    r6, r7, [r8, #\\b]\n"
+    "    smlad   r0, r4, r6, r0\n"
+    "    smlad   r2, r4, r7, r2\n"
+    "    smlabb  r0, r5, r7, r0\n"
+    "    smlabt  r1, r5, r7, r1\n"
+    "    ldr     r6, [r8, #\\b + 2]\n"
+    "    smlad   r1, r4, r6, r1\n"
+    "    ldr     r6, [r8, #\\b + 6]\n"
+    "    smlad   r3, r4, r6, r3\n"
+    "    ldr     r7, [r8, #\\b + 8]\n"
+    "    smlabb  r2, r5, r7, r2\n"
+    "    smlabt  r3, r5, r7, r3\n"
+    ".endm\n"
+    /* stride 1, 2 outputs (band pointer not moved); FIRST: weights and bias by LDM, the bias
+     * (r3) as both accumulators' first addend */
+    ".macro DW_W first, kw\n"
+    "  .if \\first\n"
+    "    ldm     r9, {r3, r4, r5}\n"
+    "  .else\n"
+    "    ldrd    r4, r5, [r9, #\\kw]\n"
+    "  .endif\n"
+    ".endm\n"
+    ".macro DW_S1_ROW2 kw, b, first, s0, s1\n"
+    "    DW_W    \\first, \\kw\n"
+    "    ldrd    r6, r7, [r8, #\\b]\n"
+    "    smlad   r0, r4, r6, \\s0\n"
+    "    smlabb  r0, r5, r7, r0\n"
+    "    smlabt  r1, r5, r7, \\s1\n"
+    "    ldr     r6, [r8, #\\b + 2]\n"
+    "    smlad   r1, r4, r6, r1\n"
+    ".endm\n"
+    /* stride 2, 4 outputs, kernel row 0 (band pointer += 16) */
+    ".macro DW_S2_ROW0\n"
+    "    ldm     r9, {r3, r4, r5}\n"
+    "    ldrd    r6, r7, [r8], #16\n"    /* (x0,x1) (x2,x3) */
+    "    smlad   r0, r4, r6, r3\n"
+    "    smlad   r1, r4, r7, r3\n"
+    "    smlabb  r0, r5, r7, r0\n"
+    "    ldrd    r6, r7, [r8, #-8]\n"     /* (x4,x5) (x6,x7) */
+    "    smlabb  r1, r5, r6, r1\n"
+    "    smlad   r2, r4, r6, r3\n"
+    "    smlad   r3, r4, r7, r3\n"
+    "    smlabb  r2, r5, r7, r2\n"
+    "    ldr     r6, [r8]\n"              /* (x8,x9) */
+    "    smlabb  r3, r5, r6, r3\n"
+    ".endm\n"
+    ".macro DW_S2_ROW kw, b\n"
+    "    ldrd    r4, r5, [r9, #\\kw]\n"
+    "    ldrd    r6, r7, [r8, #\\b]\n"
+    "    smlad   r0, r4, r6, r0\n"
+    "    smlad   r1, r4, r7, r1\n"
+    "    smlabb  r0, r5, r7, r0\n"
+    "    ldrd    r6, r7, [r8, #\\b + 8]\n"
+    "    smlabb  r1, r5, r6, r1\n"
+    "    smlad   r2, r4, r6, r2\n"
+    "    smlad   r3, r4, r7, r3\n"
+    "    smlabb  r2, r5, r7, r2\n"
+    "    ldr     r6, [r8, #\\b + 16]\n"
+    "    smlabb  r3, r5, r6, r3\n"
+    ".endm\n"
+    /* stride 2, 2 outputs (band pointer not moved) */
+    ".macro DW_S2_ROW2 kw, b, first, s0, s1\n"
+    "    DW_W    \\first, \\kw\n"
+    "    ldrd    r6, r7, [r8, #\\b]\n"
+    "    smlad   r0, r4, r6, \\s0\n"
+    "    smlad   r1, r4, r7, \\s1\n"
+    "    smlabb  r0, r5, r7, r0\n"
+    "    ldr     r6, [r8, #\\b + 8]\n"
+    "    smlabb  r1, r5, r6, r1\n"
+    ".endm\n"
+    /* 1 output, either stride: (x0,x1) (x2,x3) */
+    ".macro DW_ROW1 kw, b, first, s0\n"
+    "    DW_W    \\first, \\kw\n"
+    "    ldrd    r6, r7, [r8, #\\b]\n"
+    "    smlad   r0, r4, r6, \\s0\n"
+    "    smlabb  r0, r5, r7, r0\n"
+    ".endm\n"
+    /* the function: 4 channels of one output row */
+    ".macro DW_ROWS name, s, R\n"
+    "    .section .text.\\name,\"ax\",%progbits\n"
+    "    .global \\name\n"
+    "    .p2align 2\n"
+    "    .thumb_func\n"
+    "    .type \\name, %function\n"
+    "\\name:\n"
+    "    push    {r4-r11, lr}\n"
+    "    ldm     r0!, {r1-r5}\n"
+    "    push    {r1-r5}\n"            /* [sp]: tails, xadj, oadj, kend, n4 */
+    "    ldm     r0, {r8-r12}\n"
+    "    mov     lr, r5\n"
+    "1:\n"
+    "    cmp     lr, #0\n"
+    "    beq     3f\n"
+    "2:\n"
+    "  .if \\s == 1\n"
+    "    DW_S1_ROW0\n"
+    "    DW_S1_ROW 12, \\R-8\n"
+    "    DW_S1_ROW 20, 2*\\R-8\n"
+    "  .else\n"
+    "    DW_S2_ROW0\n"
+    "    DW_S2_ROW 12, \\R-16\n"
+    "    DW_S2_ROW 20, 2*\\R-16\n"
+    "  .endif\n"
+    "    DW_RQ_LOAD\n"
+    "    DW_RQ   r0, [r10]\n"
+    "    DW_RQ   r1, [r10, r11]\n"
+    "    DW_RQ   r2, [r10, r11, lsl #1]\n"
+    "    DW_RQ   r3, [r10, r12]\n"
+    "    add     r10, r10, r11, lsl #2\n"
+    "    subs    lr, lr, #1\n"
+    "    bne     2b\n"
+    "3:\n"
+    "    ldr     r1, [sp]\n"
+    "    lsls    r1, r1, #31\n"          /* C: a 2-output step, N: a 1-output step */
+    "    bcc     4f\n"
+    "  .if \\s == 1\n"
+    "    DW_S1_ROW2 4, 0, 1, r3, r3\n"
+    "    DW_S1_ROW2 12, \\R, 0, r0, r1\n"
+    "    DW_S1_ROW2 20, 2*\\R, 0, r0, r1\n"
+    "    add     r8, r8, #4\n"
+    "  .else\n"
+    "    DW_S2_ROW2 4, 0, 1, r3, r3\n"
+    "    DW_S2_ROW2 12, \\R, 0, r0, r1\n"
+    "    DW_S2_ROW2 20, 2*\\R, 0, r0, r1\n"
+    "    add     r8, r8, #8\n"
+    "  .endif\n"
+    "    DW_RQ_LOAD\n"
+    "    DW_RQ   r0, [r10]\n"
+    "    DW_RQ   r1, [r10, r11]\n"
+    "    add     r10, r10, r11, lsl #1\n"
+    "4:\n"
+    "    bpl     5f\n"
+    "    DW_ROW1 4, 0, 1, r3\n"
+    "    DW_ROW1 12, \\R, 0, r0\n"
+    "    DW_ROW1 20, 2*\\R, 0, r0\n"
+    "    DW_RQ_LOAD\n"
+    "    DW_RQ   r0, [r10]\n"
+    "5:\n"
+    "    ldrd    r1, r2, [sp, #4]\n"
+    "    add     r8, r8, r1\n"
+    "    add     r10, r10, r2\n"
+    "    add     r9, r9, #120\n"
+    "    ldrd    r1, lr, [sp, #12]\n"
+    "    cmp     r9, r1\n"
+    "    bne     1b\n"
+    "    add     sp, sp, #20\n"
+    "    pop     {r4-r11, pc}\n"
+    "    .size \\name, . - \\name\n"
+    ".endm\n"
+    "DW_ROWS ed_dw_rows_s1_r32, 1, 32\n"
+    "DW_ROWS ed_dw_rows_s2_r32, 2, 32\n"
+    "DW_ROWS ed_dw_rows_s1_r128, 1, 128\n"
+    "DW_ROWS ed_dw_rows_s2_r128, 2, 128\n"
+    ".purgem DW_RQ\n.purgem DW_RQ_LOAD\n.purgem DW_S1_ROW0\n.purgem DW_S1_ROW\n"
+    ".purgem DW_S1_ROW2\n.purgem DW_S2_ROW0\n.purgem DW_S2_ROW\n.purgem DW_S2_ROW2\n"
+    ".purgem DW_ROW1\n.purgem DW_ROWS\n.purgem DW_W\n"
+    ".text\n");
+
+/* n > 0 pixel pairs of one input row, 4 channels from src (pixels C bytes apart), into the 4
+ * channels' band rows from t (CP bytes apart): per pair, PKHBT / PKHTB gather the two pixels'
+ * channels 0, 1 and 2, 3 bytes, SXTAB16 widens (x[j] + offset, x[j+1] + offset) of one channel.
+ * 15 instructions for 8 values. t may be 2 mod 4 (unaligned STR: allowed on ARMv7E-M). */
+static inline void dw_widen(const int8_t *src, int32_t C, uint32_t off2, uint8_t *t, int32_t CP,
+                            int32_t n) {
+    uint32_t v0, v1, u;
+    const int32_t CP3 = 3 * CP;
+#define DW_WIDEN_PAIR(POST)                                                                       \
+    "ldr     %[v0], [%[src]]\n\t"                                                               \
+    "ldr     %[v1], [%[src], %[C]]\n\t"                                                         \
+    "add     %[src], %[src], %[C], lsl #1\n\t"                                                  \
+    "pkhbt   %[u], %[v0], %[v1], lsl #16\n\t"  /* c0 c1 c0' c1' */                              \
+    "pkhtb   %[v1], %[v1], %[v0], asr #16\n\t" /* c2 c3 c2' c3' */                              \
+    "sxtab16 %[v0], %[off2], %[u]\n\t"                                                          \
+    "sxtab16 %[u], %[off2], %[u], ror #8\n\t"                                                   \
+    "str     %[u], [%[t], %[CP]]\n\t"                                                           \
+    "sxtab16 %[u], %[off2], %[v1]\n\t"                                                          \
+    "str     %[u], [%[t], %[CP], lsl #1]\n\t"                                                   \
+    "sxtab16 %[u], %[off2], %[v1], ror #8\n\t"                                                  \
+    "str     %[u], [%[t], %[CP3]]\n\t"                                                          \
+    "str     %[v0], [%[t]], #4\n\t"
+    __asm__ volatile(   /* volatile: its only effect is the stores */
+        "lsrs    %[n], %[n], #1\n\t"      /* pairs of pairs; C: one pair more */
+        "bcc     2f\n\t"
+        DW_WIDEN_PAIR()
+        "2:\n\t"
+        "cbz     %[n], 3f\n\t"
+        "1:\n\t"
+        DW_WIDEN_PAIR() DW_WIDEN_PAIR()
+        "subs    %[n], %[n], #1\n\t"
+        "bne     1b\n\t"
+        "3:"
+        : [src] "+r"(src), [t] "+r"(t), [n] "+l"(n), [v0] "=&r"(v0), [v1] "=&r"(v1),
+          [u] "=&r"(u)
+        : [C] "r"(C), [off2] "r"(off2), [CP] "r"(CP), [CP3] "r"(CP3)
+        : "memory", "cc");
+#undef DW_WIDEN_PAIR
+}
+
+/* (lo's low half, hi's low half) and (lo's high half, hi's high half) */
+static inline uint32_t pkhbt16(uint32_t lo, uint32_t hi) {
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+    return r;
+}
+
+static inline uint32_t pkhtb16(uint32_t hi, uint32_t lo) {
+    uint32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
+    return r;
+}
+
+/* The weight table of channels c0..c0+3 (f: their taps, C bytes apart): per channel, for each
+ * rotation b the block bias2, slots' (2 w0, 2 w1) (2 w2) words, m, half, e1 (slot s holds window
+ * row (s - b) mod 3). The 9 tap words of the 4 channels are widened and doubled at once:
+ * e = (c0, c2), o = (c1, c3) lanes; PKHBT / PKHTB pair a channel's two taps. */
+static void __attribute__((noinline)) dw_table(const int8_t *f, int32_t C, const dw_t *d,
+                                               int32_t c0, uint32_t *tbl) {
+    uint32_t e[9], o[9];
+    for (int32_t t = 0; t < 9; ++t, f += C) {
+        const uint32_t v = ed_load4(f), ev = __sxtb16(v), ov = ed_sxtb16_ror8(v);
+        e[t] = __sadd16(ev, ev);
+        o[t] = __sadd16(ov, ov);
+    }
+    uint32_t w01[4][3], w2[4][3];
+    for (int32_t r = 0; r < 3; ++r) {
+        w01[0][r] = pkhbt16(e[3 * r], e[3 * r + 1]);
+        w01[1][r] = pkhbt16(o[3 * r], o[3 * r + 1]);
+        w01[2][r] = pkhtb16(e[3 * r + 1], e[3 * r]);
+        w01[3][r] = pkhtb16(o[3 * r + 1], o[3 * r]);
+        w2[0][r] = e[3 * r + 2];   /* only the low half is read (SMLABx) */
+        w2[1][r] = o[3 * r + 2];
+        w2[2][r] = e[3 * r + 2] >> 16;
+        w2[3][r] = o[3 * r + 2] >> 16;
+    }
+    for (int32_t q = 0; q < 4; ++q, tbl += 30) {
+        const int32_t c = c0 + q, e1 = ~(int32_t)d->shift[c];
+        const uint32_t b2 = d->bias ? 2 * (uint32_t)d->bias[c] : 0;
+        const uint32_t m = (uint32_t)d->mult[c], half = (uint32_t)d->zp21 << e1;
+        const uint32_t a0 = w01[q][0], a1 = w01[q][1], a2 = w01[q][2];
+        const uint32_t b0 = w2[q][0], b1 = w2[q][1], bb2 = w2[q][2];
+        const uint32_t e1u = (uint32_t)e1;
+        uint32_t *k = tbl;   /* rotations 0, 1, 2: slot rows (0 1 2), (2 0 1), (1 2 0) */
+        k[0] = b2, k[1] = a0, k[2] = b0, k[3] = a1, k[4] = b1, k[5] = a2, k[6] = bb2;
+        k[7] = m, k[8] = half, k[9] = e1u;
+        k[10] = b2, k[11] = a2, k[12] = bb2, k[13] = a0, k[14] = b0, k[15] = a1, k[16] = b1;
+        k[17] = m, k[18] = half, k[19] = e1u;
+        k[20] = b2, k[21] = a1, k[22] = b1, k[23] = a2, k[24] = bb2, k[25] = a0, k[26] = b0;
+        k[27] = m, k[28] = half, k[29] = e1u;
+    }
+}
+
+/* n > 0 words from z, and the same words of the next 3 channel rows (CP bytes apart), to 0
+ * (assembly: GCC turns the loop into 4 memset calls) */
+static inline void dw_zero(uint8_t *z, int32_t CP, int32_t n) {
+    const uint32_t zero = 0;
+    const int32_t CP3 = 3 * CP;
+    __asm__ volatile("1:\n\t"
+                     "str     %[zero], [%[z], %[CP]]\n\t"
+                     "str     %[zero], [%[z], %[CP], lsl #1]\n\t"
+                     "str     %[zero], [%[z], %[CP3]]\n\t"
+                     "str     %[zero], [%[z]], #4\n\t"
+                     "subs    %[n], %[n], #1\n\t"
+                     "bne     1b"
+                     : [z] "+r"(z), [n] "+r"(n)
+                     : [zero] "r"(zero), [CP] "r"(CP), [CP3] "r"(CP3)
+                     : "memory", "cc");
+}
+
+/* Write order (planner, overlap.py): pixel o's outputs may overwrite input below the first
+ * input byte any pixel >= o reads. Here all pixels' channels c..c+3 are written before the
+ * next ones are read, so the caller requires input and output disjoint, or output - input a
+ * multiple of in_c: then output channel c lands on input channel c of a pixel no later pixel
+ * reads (rows widened later lie beyond it), and the band already holds what is left to read of
+ * channel c. R: the band's row pitch (32 or 128 bytes). */
+static void __attribute__((noinline)) plane3x3(const ed_depthwise_conv_params_t *p,
+                                               const dw_t *dp, const int8_t *input,
+                                               int8_t *output, uint32_t off2, int32_t ncols,
+                                               int32_t R, uint8_t *band) {
+    const dw_t d = *dp;
+    const int32_t C = p->in_c, sh = p->stride_h, sw = p->stride_w, out_w = p->out_w;
+    const int32_t in_h = p->in_h, CP = 3 * R;
+    uint32_t *tbl = (uint32_t *)(void *)(band + 12 * R);
+    void (*rows)(const dw_rows_t *) =
+        sw == 1 ? (R == 32 ? ed_dw_rows_s1_r32 : ed_dw_rows_s1_r128)
+                : (R == 32 ? ed_dw_rows_s2_r32 : ed_dw_rows_s2_r128);
+    const int32_t n4 = out_w >> 2, t2 = (out_w >> 1) & 1;
+    dw_rows_t a;
+    a.tails = out_w & 3;
+    a.xadj = CP - (n4 * 8 + t2 * 4) * sw;
+    a.oadj = 1 - (out_w & ~1) * C;
+    a.n4 = n4;
+    a.C = C;
+    a.C3 = 3 * C;
+    /* band columns [j0, j1) are inside the image, the same for every row: the others stay 0 */
+    int32_t j0, j1;
+    ed_valid_range(-p->pad_w, ncols, 1, p->in_w, &j0, &j1);
+    dw_zero(band, CP, 3 * R / 4);   /* the 4 channels' 3 slots */
+    const int32_t row_bytes = p->in_w * C, npair = (j1 - j0) >> 1;
+    const int8_t *in_j0 = input + (j0 - p->pad_w) * C;   /* column j0 of row 0 */
+    for (int32_t c0 = 0; c0 < C; c0 += 4) {
+        dw_table(p->filter + c0, C, &d, c0, tbl);
+        /* `next`: the next input row to widen, into slot sn; after the widening loop
+         * next == y0 + 3, so rows y0, y0 + 1, y0 + 2 sit in slots sn, sn + 1, sn + 2 (mod 3).
+         * Rows a stride > 3 skips are stepped over. */
+        int32_t next = -p->pad_h, sn = 0;
+        int8_t *o = output + c0;
+        for (int32_t oy = 0, y0 = -p->pad_h; oy < p->out_h; ++oy, y0 += sh, o += out_w * C) {
+            for (; next < y0 + 3; ++next, sn = sn == 2 ? 0 : sn + 1) {
+                if (next < y0) continue;
+                uint8_t *t = band + sn * R + 2 * j0;
+                if (next >= 0 && next < in_h && j1 > j0) {
+                    const int8_t *src = in_j0 + next * row_bytes + c0;
+                    if (npair) dw_widen(src, C, off2, t, CP, npair);
+                    if ((j1 - j0) & 1) {   /* the last column */
+                        const uint32_t v = ed_load4(src + 2 * npair * C);
+                        const uint32_t x02 = __sxtab16(off2, v), x13 = ed_sxtab16_ror8(off2, v);
+                        uint8_t *u = t + 4 * npair;
+                        const uint16_t h[4] = {(uint16_t)x02, (uint16_t)x13,
+                                               (uint16_t)(x02 >> 16), (uint16_t)(x13 >> 16)};
+                        for (int32_t q = 0; q < 4; ++q) memcpy(u + q * CP, &h[q], 2);
+                    }
+                } else if (j1 > j0) {   /* words of columns [j0, j1) */
+                    dw_zero(band + sn * R + 4 * (j0 >> 1), CP, ((j1 + 1) >> 1) - (j0 >> 1));
+                }
+            }
+            a.x = band;
+            a.k = tbl + 10 * sn;
+            a.kend = tbl + 120 + 10 * sn;
+            a.o = o;
+            rows(&a);
+        }
+    }
+}
+
+/* Channel-pair plane path, for narrow layers (out_w < 6: the tap-pair path's 2- and 1-output
+ * steps cost more there); 3x3, dilation 1, depth multiplier 1, in_c % 4 == 0, rq_fast, full act range:
  * G channel groups of 4 at a time (G = 2 on narrow images, halving the per-row work; else 1)
  * over the whole image. The groups' 9 weight words are widened once per call, and every input
  * row once per group (x + offset, SXTAB16) into a band of 3 row slots (input row iy in slot
@@ -280,7 +696,7 @@ static void __attribute__((noinline)) plane_row2(const uint32_t *x, const uint32
  * multiple of in_c: then output channel c lands on input channel c of a pixel no later pixel
  * reads (rows widened later lie beyond it), and the band already holds what is left to read of
  * channel c. G: 1 or 2, band: ncols * 6 G words. */
-static void __attribute__((noinline)) plane3x3(const ed_depthwise_conv_params_t *p,
+static void __attribute__((noinline)) plane3x3_pairs(const ed_depthwise_conv_params_t *p,
                                                const dw_t *dp, const int8_t *input,
                                                int8_t *output, uint32_t off2, int32_t ncols,
                                                int32_t G, uint32_t *band) {
@@ -362,18 +778,26 @@ void ed_depthwise_conv(const ed_depthwise_conv_params_t *p, const int8_t *input,
     const int right = !fast && ed_right_requant_ok(mult, shift, out_c);
     const int full = lo == -128 && hi == 127;
     const dw_t d = {bias, mult, shift, 2 * zp + 1, lo, hi, x_step, y_step, w_row};
-    const int32_t ncols = (p->out_w - 1) * p->stride_w + 3;   /* plane3x3's band columns */
+    const int32_t ncols = (p->out_w - 1) * p->stride_w + 3;   /* the band's columns */
+    const int32_t R = 2 * (ncols + 1) <= 32 ? 32 : 128;        /* plane3x3's band row pitch */
     const int32_t G = p->in_c % 8 == 0 && ncols * 48 <= PLANE_BAND_BYTES ? 2 : 1;
-    /* the plane path (dm == 1 also makes the filter's column step in_c, like the input's) */
+    /* the plane paths (dm == 1 also makes the filter's column step in_c, like the input's);
+     * the choice matches depthwise_conv_scratch.h's */
+    const int wide = p->out_w >= 6 && (p->stride_w == 1 || p->stride_w == 2) &&
+                     2 * (ncols + 1) <= 128;
     if (fast && full && dm == 1 && p->k_h == 3 && p->k_w == 3 && p->dil_h == 1 &&
-        p->dil_w == 1 && simd_c == p->in_c && ncols * 24 * G <= PLANE_BAND_BYTES) {
+        p->dil_w == 1 && simd_c == p->in_c && (wide || ncols * 24 * G <= PLANE_BAND_BYTES)) {
         const uintptr_t in0 = (uintptr_t)input, out0 = (uintptr_t)output;
         const uintptr_t in_size = (uintptr_t)p->in_h * (uintptr_t)row;
         const uintptr_t out_size = (uintptr_t)p->out_h * (uintptr_t)p->out_w * (uintptr_t)out_c;
         const int apart = out0 + out_size <= in0 || in0 + in_size <= out0;
         if (apart || (intptr_t)(out0 - in0) % p->in_c == 0) {
-            /* the arena scratch (depthwise_conv_scratch.h): band, weight tables, constants */
-            plane3x3(p, &d, input, output, off2, ncols, G, (uint32_t *)(void *)p->scratch);
+            /* the arena scratch (depthwise_conv_scratch.h) */
+            if (wide)
+                plane3x3(p, &d, input, output, off2, ncols, R, (uint8_t *)p->scratch);
+            else
+                plane3x3_pairs(p, &d, input, output, off2, ncols, G,
+                               (uint32_t *)(void *)p->scratch);
             return;
         }
     }

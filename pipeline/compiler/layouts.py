@@ -4,12 +4,13 @@ dsp/conv.c's GEMM multiplies int16 pairs with SMLAD. From int8 weights each 4-by
 is widened in the loop (one load and two SXTB16 per word per pixel pair). Widened once, here,
 into the order the loop consumes, a weight word costs one LDRD and no SXTB16: the 2x2 block
 drops from 16 to 12 instructions per 16 MACs, and the conv's weights take twice the flash
-(K rounded up to 4, out_c to 2).
+(K rounded up to 8, out_c to 2).
 
 `filter16` layout, per pair of output channels (oc, oc+1; the odd last one pairs with a zero
 row), per 4 k: row oc as (w0, w2), (w1, w3), then row oc+1 the same: four int16 pairs, 16
 bytes, lined up with the (x0, x2), (x1, x3) words dsp/conv.c widens the inputs into. k >= K is
-zero. With it set, the int8 `filter` is not emitted (grouped convs keep it: they take the plain
+zero, up to K8 = K rounded up to 8: the kernel's K loop then always runs whole 8-k passes (the
+zero weights cancel whatever input words it reads past K4). With it set, the int8 `filter` is not emitted (grouped convs keep it: they take the plain
 loop).
 
 optimize: "size" keeps int8 everywhere; "speed" widens every ungrouped conv; "auto" (default)
@@ -24,10 +25,10 @@ OPTIMIZE = ("auto", "speed", "size")
 
 def filter16(w: np.ndarray, out_c: int, k: int) -> np.ndarray:
     """(out_c * k,) int8 filter -> the int16 layout above."""
-    k4 = (k + 3) // 4 * 4
-    rows = np.zeros((out_c + out_c % 2, k4), np.int16)
+    k8 = (k + 7) // 8 * 8
+    rows = np.zeros((out_c + out_c % 2, k8), np.int16)
     rows[:out_c, :k] = w[:out_c * k].reshape(out_c, k)
-    g = rows.reshape(-1, 2, k4 // 4, 2, 2)          # (pair, row, group, hi/lo half, lane)
+    g = rows.reshape(-1, 2, k8 // 4, 2, 2)          # (pair, row, group, hi/lo half, lane)
     # within a group of 4 k: (w0, w2) then (w1, w3): lane j of word i holds k = 2j + i
     g = g.transpose(0, 1, 2, 4, 3)                  # (pair, row, group, word i, lane j)
     return np.ascontiguousarray(g.transpose(0, 2, 1, 3, 4)).reshape(-1)   # pair, group, row, ...
@@ -51,7 +52,7 @@ def extra_flash(program) -> int:
         if _widenable(c):
             f = c.fields
             k = f["k_h"] * f["k_w"] * f["in_c"]
-            total += 2 * (f["out_c"] + f["out_c"] % 2) * ((k + 3) // 4 * 4) - f["filter"].values.size
+            total += 2 * (f["out_c"] + f["out_c"] % 2) * ((k + 7) // 8 * 8) - f["filter"].values.size
     return total
 
 

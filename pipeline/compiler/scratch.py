@@ -20,13 +20,13 @@ def _align4(n: int) -> int:
 
 def conv_dsp(f: dict) -> int:
     """dsp/conv.c: the pixel pair's widened window (K words, K rounded up to 4), the int8 copy
-    of both windows (+ 4 bytes of slack) when in_c % 4 != 0 (else they are widened straight from the input), and 4
-    words per output channel of bias and requantization constants. Grouped convs need none
-    (plain loop)."""
+    of both windows (+ 4 bytes of slack) when in_c % 4 != 0 (else they are widened straight from the input), and 11
+    words per output channel pair (the odd last channel takes a whole one) of accumulator starts,
+    the window's address and requantization constants. Grouped convs need none (plain loop)."""
     if f["filter_in_c"] != f["in_c"]:
         return 0
     k4 = _align4(f["k_h"] * f["k_w"] * f["in_c"])
-    return 4 * k4 + (2 * k4 + 4 if f["in_c"] % 4 else 0) + 16 * f["out_c"]
+    return 4 * k4 + (2 * k4 + 4 if f["in_c"] % 4 else 0) + 44 * ((f["out_c"] + 1) // 2)
 
 
 def conv_mve(f: dict) -> int:

@@ -109,3 +109,95 @@ int main(void) {
     assert r.returncode == 0, r.stderr
     r = subprocess.run([str(exe)], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.strip() == "bad 0", r.stdout + r.stderr
+
+
+@pytest.fixture(scope="module")
+def im2col_model() -> bytes:
+    """Branches for each of dsp/conv_im2col.h's gather paths and their borders: 3x3x3 windows
+    (stride 1 and 2, row dilation, an odd width so pairs straddle rows), runs of k_w * in_c
+    bytes with in_c % 4 != 0 (10x4x1 as KWS, 3x2x2), taps of in_c % 4 == 0 with column
+    dilation (runs of in_c), in_c % 8 == 4 (the 4-k tail of the 8-k loop) in 1x1 and 3x3, a
+    dilated window larger than its input."""
+    import keras
+    from tests.compiler.convert import to_int8_tflite
+    L = keras.layers
+    init = keras.initializers.RandomNormal(stddev=0.3, seed=2)
+    xs = [keras.Input(s, batch_size=1, name=f"in{i:03d}") for i, s in
+          enumerate([(9, 11, 3), (13, 6, 1), (8, 7, 2), (7, 9, 4), (5, 7, 12), (6, 5, 20),
+                     (3, 8, 4)])]
+    rgb, kws, c2, c4, c12, c20, tiny = xs
+    outs = [
+        L.Conv2D(5, 3, padding="same", kernel_initializer=init, bias_initializer=init)(rgb),
+        L.Conv2D(4, 3, strides=2, padding="same", kernel_initializer=init)(rgb),
+        L.Conv2D(3, 3, padding="valid", activation="relu", kernel_initializer=init)(rgb),
+        L.Conv2D(4, 3, dilation_rate=(2, 1), padding="same", kernel_initializer=init)(rgb),
+        L.Conv2D(6, (10, 4), strides=2, padding="same", kernel_initializer=init)(kws),
+        L.Conv2D(5, (3, 2), padding="same", kernel_initializer=init)(c2),
+        L.Conv2D(3, 3, dilation_rate=(1, 2), padding="same", kernel_initializer=init)(c4),
+        L.Conv2D(7, 1, kernel_initializer=init, bias_initializer=init)(c12),
+        L.Conv2D(4, 3, padding="same", kernel_initializer=init)(c12),
+        L.Conv2D(5, 3, strides=2, padding="same", kernel_initializer=init)(c20),
+        L.Conv2D(3, 3, dilation_rate=2, padding="same", kernel_initializer=init)(tiny),  # > input
+    ]
+    return to_int8_tflite(keras.Model(xs, outs), seed=5, ranges=[(-2.0, 3.0)] * len(xs))
+
+
+@pytest.mark.parametrize("target,optimize", [(t, "auto") for t in DSP_TARGETS] + [("cortex-m4", "size")])
+def test_im2col_paths_bitexact(im2col_model, target, optimize):
+    """size: int8 weights, whose k in [K, K4) are the next row's weights (the gathered zeros
+    there matter; filter16 pads them with zero weights)."""
+    _check(im2col_model, target, optimize)
+
+
+def _narrow_conv_activations(tfl: bytes) -> bytes:
+    """The convs with a fused ReLU/ReLU6 re-quantized to zero point -100 and twice the scale:
+    their activation range becomes narrower than int8 (the converter alone gives [-128, 127]).
+    TFLM and the compiler read the same patched model, so the check stays exact."""
+    import flatbuffers
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as S
+    m = S.ModelT.InitFromPackedBuf(bytearray(tfl), 0)
+    g = m.subgraphs[0]
+    for op in g.operators:
+        code = m.operatorCodes[op.opcodeIndex]
+        if max(code.builtinCode, code.deprecatedBuiltinCode) != S.BuiltinOperator.CONV_2D:
+            continue
+        if op.builtinOptions.fusedActivationFunction != S.ActivationFunctionType.NONE:
+            q = g.tensors[op.outputs[0]].quantization
+            q.scale, q.zeroPoint = [float(q.scale[0]) * 2], [-100]
+    b = flatbuffers.Builder(0)
+    b.Finish(m.Pack(b), file_identifier=b"TFL3")
+    return bytes(b.Output())
+
+
+@pytest.mark.parametrize("optimize", ("auto", "size"))
+def test_conv_gemm_loops_bitexact(optimize):
+    """dsp/conv.c's assembly loops, one branch per variant (both weight layouts): K8 / 4 = 2, 4
+    and 8 passes (filter16: K = 8, 16, 32; K = 4 and 12 read 4 x words past K4 against its zero
+    padding), K4 / 4 odd for int8 rows (K = 4, 12, 27), odd out_c (the C path's last pair) and
+    out_c = 1 (the C path only), biases far from zero, activation ranges narrower than int8 (the
+    _clamp loops, _narrow_conv_activations); 35 pixels: the odd last pixel."""
+    import keras
+    from tests.compiler.convert import to_int8_tflite
+    L = keras.layers
+    init = keras.initializers.RandomNormal(stddev=0.3, seed=5)
+    big = keras.initializers.RandomNormal(stddev=40.0, seed=6)
+    x = keras.Input((5, 7, 8), batch_size=1, name="in000")
+    c4 = L.Conv2D(4, 1, kernel_initializer=init)(x)
+    c3 = L.Conv2D(3, 1, kernel_initializer=init)(x)
+    outs = [
+        L.Conv2D(5, 1, kernel_initializer=init, bias_initializer=init)(x),           # K = 8
+        L.Conv2D(1, 1, kernel_initializer=init, bias_initializer=init)(x),           # out_c = 1
+        L.Conv2D(3, 1, kernel_initializer=init, bias_initializer=big)(c4),           # K = 4
+        L.Conv2D(6, 3, padding="same", kernel_initializer=init)(c3),                 # K = 27
+        L.Conv2D(16, 2, padding="same", kernel_initializer=init, bias_initializer=init)(x),  # 32
+        L.Conv2D(8, (1, 2), kernel_initializer=init, bias_initializer=big)(x),       # K = 16
+        L.Conv2D(7, (3, 1), padding="same", kernel_initializer=init)(c4),            # K = 12
+        # clamped (ReLU6 with large biases: some channels at 6, past the range's top)
+        L.Conv2D(6, 1, kernel_initializer=init, bias_initializer=big, activation="relu6")(x),
+        L.Conv2D(5, 3, padding="same", kernel_initializer=init, activation="relu")(c3),
+        L.Conv2D(4, (3, 1), padding="same", kernel_initializer=init, bias_initializer=big,
+                 activation="relu6")(c4),
+    ]
+    model = keras.Model(x, outs)
+    tfl = _narrow_conv_activations(to_int8_tflite(model, seed=4, ranges=[(-2.0, 3.0)]))
+    _check(tfl, "cortex-m4", optimize)

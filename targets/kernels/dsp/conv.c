@@ -6,83 +6,128 @@
  *      conv_im2col.h), interleaved per 4 k so that SXTB16 of a weight word and of that word
  *      ROR 8 line up with them. The filter array ends with 3 spare bytes (lower_conv.py) so the
  *      last row's whole-word load stays inside it; k in [K, K4) are zero inputs.
- *   2. two output channels at a time: per 4 k, 2 LDRD + 2 weight loads, 4 SXTB16 and 8 SMLAD
- *      for 16 MACs (a 2x2 output block), in assembly (see MAC_GROUP).
- *   3. requantization from a per-call table of {bias, multiplier, rounding high word, shift}:
- *      requant_dsp.h's one-rounding form with the zero point folded into the rounding constant
- *      (below), when every channel allows it; requant_dsp.h's exact general form otherwise.
+ *   2. two output channels at a time, a 2x2 output block per pass: per 4 k, 2 LDRD of inputs,
+ *      then either 2 LDRD of widened weights (filter16, pipeline/compiler/layouts.py) and 8 SMLAD
+ *      (12 instructions per 16 MACs, MAC16_ASM) or 2 LDR of int8 weights, 4 SXTB16 and 8 SMLAD
+ *      (16, MAC8_ASM). filter16 rows are padded with zero weights to K8 (a multiple of 8), so
+ *      its K loop always runs whole 8-k passes; the 4 x words past K4 it then reads are
+ *      multiplied by 0 (whatever they hold: the scratch after step 1's words).
+ *   3. requantization of the 4 outputs from a per-call table (pair_t, one entry per channel
+ *      pair): rq_fast2 below when every channel allows it, requant_dsp.h's exact general form
+ *      otherwise.
+ * Steps 2 and 3 of all full output channel pairs of a pixel pair run as one assembly loop
+ * (GEMM16_ASM, GEMM8_ASM: no call, no spill per block): per block one LDM of the table entry
+ * straight into the 4 accumulators and the x pointer, the K loop (U = 2, 4 or 8 groups of 4 k
+ * per pass, one CMP/BNE each), one LDM of the 6 requantization constants, 4 x (SMMLAR, ADD,
+ * ASR, SSAT), 4 STRB, the output pointers and the pair loop: 26 + 12 * K8 / 4 + 2 * K8 / (4 U)
+ * instructions with filter16 (4 more with int8 rows, whose K loop is 16 per 4 k). The C path
+ * (gemm_c) takes the general requantization and, with the fast one, the last pair of an odd
+ * out_c (its row 1 is a zero row in filter16, a repeat of row 0 in int8, and is not stored).
+ *
  * Steps 1 and 2 accumulate 2 * acc (doubled inputs). The fast table holds the doubled bias;
  * the general form starts from 0 and adds the bias after halving, so any int32 bias wraps as
  * in the reference. |2 * sum| <= 2 * K * 128 * 255: exact in int32 for K < 32768, and the
  * summation order differs only in integer additions. Grouped convs take the plain per-tap loop.
  *
+ * rq_fast2 (as dsp/depthwise_conv.c), on the doubled accumulator a2 = 2 acc, exact when
+ * m in (2^30, 2^31), e = -shift in [1, 22], |acc| < 2^30 (the bias bounded per call:
+ * |b| < 2^30 - K * 128 * 255) and zp in [-128, 127]. With e1 = e - 1 and
+ * half = (2 zp + 1) * 2^e1:
+ *     out = SSAT8(((SMMLAR(a2, m, half) + (a2 >> 31)) >> e1) >> 1)
+ * requant_dsp.h: SRDHM(acc, m) = floor((acc m + 2^30) / 2^31) = floor((a2 m + 2^31) / 2^32),
+ * which SMMLAR computes exactly (a2 fits int32: |acc| < 2^30), adding `half` to the high word;
+ * its sign is acc's (m > 2^30), so RDBPOT is floor((SRDHM - [acc < 0] + 2^e1) / 2^e); zp * 2^e
+ * inside the floor adds zp, and floor(floor(v / 2^e1) / 2) = floor(v / 2^e) (the final halving
+ * is SSAT's ASR #1). |SRDHM| < 2^30 and |half| <= 255 * 2^21 < 2^29: no sum wraps.
+ * A fused activation narrower than int8 adds two compares per output (the _clamp variants).
+ *
  * Scratch (p->scratch, conv_scratch.h): K4 words for step 1, 2 * K4 + 4 bytes of int8 windows
- * when in_c % 4 != 0 (see conv_im2col.h), 16 bytes per output channel for step 3.
+ * when in_c % 4 != 0 (see conv_im2col.h), then 44 bytes per output channel pair for step 3
+ * (at least 16 bytes follow step 1's words: filter16's K8 padding reads stay inside).
  *
  * Memory overlap (planner, overlap.py): pixel q's outputs may overwrite input only where no
  * window of a pixel >= q reads. Both windows of a pair are in the scratch before either pixel's
  * outputs are written, so writing B's outputs cannot clobber A's window while it is in use. */
-#include <string.h>
+#include <stddef.h>
 
 #include "conv.h"
 #include "conv_im2col.h"
 #include "requant_dsp.h"
 #include "simd.h"
 
-/* Step 3's table, one entry per output channel: requant_dsp.h's zero-point-folded form
- * (ed_zp_folded_ok / ed_zp_folded_high); channels that do not qualify make the whole call take
- * the general requantization. */
+/* Step 3's table, one entry per output channel pair (oc, oc+1), in the order the assembly
+ * loads it: the 4 accumulators' start (s00, s01: channel oc of pixels A, B; s10, s11: oc+1)
+ * and the step-1 words, then (multiplier, half, e1) of oc and of oc+1. The last pair of an odd
+ * out_c repeats row 0's constants and starts row 1 from 0. */
 typedef struct {
-    int32_t bias, m, hi, sh;
-} rqc_t;
+    int32_t acc[4];                  /* fast: 2 b0, 2 b0, 2 b1, 2 b1; general: 0 */
+    const uint32_t *x;               /* step 1's words (the same for every pair) */
+    int32_t m0, half0, e1_0, m1, half1, e1_1;
+} pair_t;
+_Static_assert(sizeof(pair_t) == ED_CONV_PAIR_BYTES, "conv_scratch.h's table entry size");
+_Static_assert(offsetof(pair_t, x) == 16 && offsetof(pair_t, m0) == 20, "the assembly's LDMs");
 
-static int fill_table(const ed_conv_params_t *p, rqc_t *t) {
-    int fast = 1;
-    for (int32_t oc = 0; oc < p->out_c; ++oc) {
+/* The assembly loops' first argument (with the pixel pair's outputs pa, pb as the second and
+ * third); pa, pb and its first 6 words make their stack frame (offsets below). */
+typedef struct {
+    const pair_t *tend;              /* [sp, #8]: the end of the full channel pairs */
+    const pair_t *tab;               /* #12: the first pair */
+    int32_t lo, hi;                  /* #16, #20: activation range (_clamp variants) */
+    int32_t wadj;                    /* #24: int8 rows: from row 0's end to the next pair */
+    const uint32_t *xend;            /* #28: the end of the K loop in step 1's words */
+    const void *w;                   /* weights of pair 0 */
+    int32_t d1;                      /* int8 rows: row 1 at row 0 + d1 (= K) */
+} gemm_args_t;
+
+/* 1 when every channel meets rq_fast2's conditions (header); fills the table either way */
+static int fill_table(const ed_conv_params_t *p, pair_t *t, const uint32_t *buf, int32_t K) {
+    const int32_t zp = p->output_offset, out_c = p->out_c;
+    const int64_t bmax = (int64_t)(1 << 30) - 1 - (int64_t)K * 128 * 255;  /* |acc| < 2^30 */
+    int fast = zp >= -128 && zp <= 127 && bmax > 0;
+    for (int32_t oc = 0; oc < out_c; ++oc) {
         const int32_t m = p->multiplier[oc], e = -p->shift[oc];
         const int32_t b = p->bias ? p->bias[oc] : 0;
-        t[oc].bias = b < (1 << 29) && b > -(1 << 29) ? 2 * b : 0;   /* fast: doubled */
-        t[oc].m = m;
-        if (!ed_zp_folded_ok(m, -e) || b >= (1 << 29) || b <= -(1 << 29)) {
-            fast = 0;
-            continue;
-        }
-        t[oc].hi = ed_zp_folded_high(p->output_offset, e);
-        t[oc].sh = e - 1;
+        if (m <= (1 << 30) || e < 1 || e > 22 || b > bmax || b < -bmax) fast = 0;
     }
-    if (!fast)
-        for (int32_t oc = 0; oc < p->out_c; ++oc) t[oc].bias = 0;
+    for (int32_t oc = 0; oc < out_c; oc += 2, ++t) {
+        const int32_t oc1 = oc + 1 < out_c ? oc + 1 : oc;   /* odd out_c: row 0's constants */
+        const int32_t b0 = p->bias ? p->bias[oc] : 0, b1 = p->bias && oc1 != oc ? p->bias[oc1] : 0;
+        const int32_t e1_0 = fast ? -p->shift[oc] - 1 : 0, e1_1 = fast ? -p->shift[oc1] - 1 : 0;
+        t->acc[0] = t->acc[1] = fast ? 2 * b0 : 0;
+        t->acc[2] = t->acc[3] = fast ? 2 * b1 : 0;
+        t->x = buf;
+        t->m0 = p->multiplier[oc];
+        t->half0 = (2 * zp + 1) * (1 << e1_0);
+        t->e1_0 = e1_0;
+        t->m1 = p->multiplier[oc1];
+        t->half1 = (2 * zp + 1) * (1 << e1_1);
+        t->e1_1 = e1_1;
+    }
     return fast;
 }
 
-/* SSAT to int8, then the activation's range when `clamp` (GCC cannot see that SSAT's result
- * already lies in [-128, 127], so the full-range case must not compare at all) */
-static inline int8_t clamp8(int32_t v, int clamp, int32_t lo, int32_t hi) {
+/* SSAT to int8, then the activation's range (the C path always clamps: it is the rare one) */
+static inline int8_t clamp8(int32_t v, int32_t lo, int32_t hi) {
     v = __ssat(v, 8);
-    if (clamp) {
-        v = v < lo ? lo : v;
-        v = v > hi ? hi : v;
-    }
-    return (int8_t)v;
+    v = v < lo ? lo : v;
+    return (int8_t)(v > hi ? hi : v);
 }
 
-/* the fast form: 5 instructions to the shifted value, then the clamp */
-static inline int8_t rq_fast(int32_t s, const rqc_t *c, int clamp, int32_t lo, int32_t hi) {
-    const int32_t t = s >> 31;
-    uint32_t l = 0x40000000u + ((uint32_t)t << 31);
-    int32_t h = c->hi + t;
-    __asm__("smlal %0, %1, %2, %3" : "+r"(l), "+r"(h) : "r"(s), "r"(c->m));
-    return clamp8(h >> c->sh, clamp, lo, hi);
+/* rq_fast2 (header) up to the final halving */
+static inline int32_t rq_fast2(int32_t a2, int32_t m, int32_t half, int32_t e1) {
+    int32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a2), "r"(m), "r"(half));
+    return (r + (a2 >> 31)) >> e1;
 }
 
 static inline int8_t rq_general(int32_t s, int32_t m, int32_t shift, int32_t zp, int32_t lo,
                                 int32_t hi) {
-    return clamp8(ed_mbqm_dsp(s, m, shift) + zp, 1, lo, hi);
+    return clamp8(ed_mbqm_dsp(s, m, shift) + zp, lo, hi);
 }
 
-/* 4 k of the 2x2 block: rows w, w + d1 against the words x[0..3] of step 1; advances x by 4
- * words and w by 4 bytes. Written in assembly because GCC 12 spills the 2x2 block's 13 live
- * registers: here 2 LDRD + 2 LDR + 4 SXTB16 + 8 SMLAD = 16 instructions per 16 MACs. */
+/* The C path's 4 k of the 2x2 block with int8 weights: rows w, w + d1 against the words
+ * x[0..3] of step 1; advances x by 4 words and w by 4 bytes (the same instructions as
+ * MAC8_ASM; in assembly because GCC 12 spills the block's 13 live registers). */
 #define MAC_GROUP(x, w, d1, s00, s01, s10, s11)                                                   \
     do {                                                                                          \
         uint32_t xa02, xa13, xb02, xb13, v, e;                                                    \
@@ -109,9 +154,7 @@ static inline int8_t rq_general(int32_t s, int32_t m, int32_t shift, int32_t zp,
                 : "memory");                                                                      \
     } while (0)
 
-/* MAC_GROUP with the widened weights (filter16, pipeline/compiler/layouts.py): per 4 k, rows
- * oc and oc+1 as two LDRD of (w0, w2), (w1, w3) pairs, lined up with the x words without any
- * SXTB16: 2 LDRD + 2 LDRD + 8 SMLAD = 12 instructions per 16 MACs; advances w by 16 bytes. */
+/* The same with filter16 (as MAC16_ASM): advances w by 16 bytes. */
 #define MAC_GROUP16(x, w, s00, s01, s10, s11)                                                     \
     do {                                                                                          \
         uint32_t xa02, xa13, xb02, xb13, v02, v13;                                                \
@@ -134,83 +177,241 @@ static inline int8_t rq_general(int32_t s, int32_t m, int32_t shift, int32_t zp,
                 : "memory");                                                                      \
     } while (0)
 
-/* steps 2 and 3: all output channels of the pair (out_a, out_b; the same pixel when odd).
- * Constant at each call site: `wide`, the filter16 layout, and `clamp`, 0 when the fused
- * activation spans all of int8 (no activation, and the usual ReLU/ReLU6 whose range starts at
- * zero point -128), where SSAT alone is the clamp. */
-static inline __attribute__((always_inline)) void gemm_body(const ed_conv_params_t *p,
-        const uint32_t *buf, const rqc_t *tab, int32_t k4, int fast, int wide, int clamp,
-        int8_t *out_a, int8_t *out_b) {
-    const int32_t pairs = k4 >> 3, odd_group = (k4 >> 2) & 1, out_c = p->out_c;
-    const int32_t lo = clamp ? p->act_min : -128, hi = clamp ? p->act_max : 127;
-    const int32_t K = p->k_h * p->k_w * p->in_c;           /* int8 row stride: K, not K4 */
-    const int8_t *w0 = p->filter;
-    const int16_t *v0 = p->filter16;
-    for (int32_t oc = 0; oc < out_c; oc += 2, tab += 2) {
-        const int two = oc + 1 < out_c;                      /* odd out_c: see the stores */
-        const rqc_t *c1 = tab + two;
-        int32_t s00 = tab->bias, s01 = s00, s10 = c1->bias, s11 = s10;
-        const uint32_t *x = buf;
-        if (wide) {
-            const int16_t *v = v0;
-            for (int32_t g = pairs; g > 0; --g) {            /* 8 k per pass */
+/* The C path: pairs [oc0 / 2, end) of the pixel pair, `groups` passes of 4 k (even with
+ * filter16). Fast: rq_fast2 from the table (the odd out_c's last pair); general: the doubled
+ * sums halved, the bias added with int32 wrap as in the reference, ed_mbqm_dsp. */
+static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, const pair_t *tab,
+        int32_t oc0, int32_t groups, int fast, int8_t *out_a, int8_t *out_b) {
+    const int32_t out_c = p->out_c, K = p->k_h * p->k_w * p->in_c;  /* int8 row stride: K */
+    const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max;
+    for (int32_t oc = oc0; oc < out_c; oc += 2) {
+        const pair_t *t = tab + oc / 2;
+        const int two = oc + 1 < out_c;
+        int32_t s00 = t->acc[0], s01 = t->acc[1], s10 = t->acc[2], s11 = t->acc[3];
+        const uint32_t *x = t->x;
+        if (p->filter16) {
+            const int16_t *v = p->filter16 + (int64_t)oc * 4 * groups;   /* 2 rows of K8 */
+            for (int32_t g = groups; g > 0; g -= 2) {
                 MAC_GROUP16(x, v, s00, s01, s10, s11);
                 MAC_GROUP16(x, v, s00, s01, s10, s11);
             }
-            if (odd_group) MAC_GROUP16(x, v, s00, s01, s10, s11);
-            v0 += 2 * k4;
         } else {
-            const int32_t d1 = two ? K : 0;                  /* row 1 at w + d1 */
-            const int8_t *w = w0;
-            for (int32_t g = pairs; g > 0; --g) {
+            const int32_t d1 = two ? K : 0;                  /* odd out_c: row 0 again */
+            const int8_t *w = p->filter + (int64_t)oc * K;
+            for (int32_t g = groups >> 1; g > 0; --g) {
                 MAC_GROUP(x, w, d1, s00, s01, s10, s11);
                 MAC_GROUP(x, w, d1, s00, s01, s10, s11);
             }
-            if (odd_group) MAC_GROUP(x, w, d1, s00, s01, s10, s11);
-            w0 += 2 * K;
+            if (groups & 1) MAC_GROUP(x, w, d1, s00, s01, s10, s11);
         }
         int8_t o00, o01, o10, o11;
-        s00 >>= 1;                                           /* the doubled sums, halved */
-        s01 >>= 1;
-        s10 >>= 1;
-        s11 >>= 1;
         if (fast) {
-            o00 = rq_fast(s00, tab, clamp, lo, hi);
-            o01 = rq_fast(s01, tab, clamp, lo, hi);
-            o10 = rq_fast(s10, c1, clamp, lo, hi);
-            o11 = rq_fast(s11, c1, clamp, lo, hi);
+            o00 = clamp8(rq_fast2(s00, t->m0, t->half0, t->e1_0) >> 1, lo, hi);
+            o01 = clamp8(rq_fast2(s01, t->m0, t->half0, t->e1_0) >> 1, lo, hi);
+            o10 = clamp8(rq_fast2(s10, t->m1, t->half1, t->e1_1) >> 1, lo, hi);
+            o11 = clamp8(rq_fast2(s11, t->m1, t->half1, t->e1_1) >> 1, lo, hi);
         } else {
-            const int32_t zp = p->output_offset, sh0 = p->shift[oc], sh1 = p->shift[oc + two];
-            if (p->bias) {                                   /* int32 wrap as the reference */
-                s00 = (int32_t)((uint32_t)s00 + (uint32_t)p->bias[oc]);
-                s01 = (int32_t)((uint32_t)s01 + (uint32_t)p->bias[oc]);
-                s10 = (int32_t)((uint32_t)s10 + (uint32_t)p->bias[oc + two]);
-                s11 = (int32_t)((uint32_t)s11 + (uint32_t)p->bias[oc + two]);
-            }
-            o00 = rq_general(s00, tab->m, sh0, zp, lo, hi);
-            o01 = rq_general(s01, tab->m, sh0, zp, lo, hi);
-            o10 = rq_general(s10, c1->m, sh1, zp, lo, hi);
-            o11 = rq_general(s11, c1->m, sh1, zp, lo, hi);
+            const int32_t oc1 = oc + two, sh0 = p->shift[oc], sh1 = p->shift[oc1];
+            const uint32_t b0 = p->bias ? (uint32_t)p->bias[oc] : 0;
+            const uint32_t b1 = p->bias ? (uint32_t)p->bias[oc1] : 0;
+            o00 = rq_general((int32_t)((uint32_t)(s00 >> 1) + b0), t->m0, sh0, zp, lo, hi);
+            o01 = rq_general((int32_t)((uint32_t)(s01 >> 1) + b0), t->m0, sh0, zp, lo, hi);
+            o10 = rq_general((int32_t)((uint32_t)(s10 >> 1) + b1), t->m1, sh1, zp, lo, hi);
+            o11 = rq_general((int32_t)((uint32_t)(s11 >> 1) + b1), t->m1, sh1, zp, lo, hi);
         }
-        /* row 1 first: with an odd out_c its slot is row 0's (a repeat of row 0 in the int8
-         * layout, a zero row in filter16), which row 0's stores then overwrite */
-        out_a[oc + two] = o10;
-        out_b[oc + two] = o11;
         out_a[oc] = o00;
         out_b[oc] = o01;
+        if (two) {
+            out_a[oc + 1] = o10;
+            out_b[oc + 1] = o11;
+        }
     }
 }
 
-#define GEMM_VARIANT(name, wide, clamp)                                                          \
-    static void __attribute__((noinline)) name(const ed_conv_params_t *p, const uint32_t *buf,  \
-                                               const rqc_t *tab, int32_t k4, int fast,          \
-                                               int8_t *out_a, int8_t *out_b) {                 \
-        gemm_body(p, buf, tab, k4, fast, wide, clamp, out_a, out_b);                           \
-    }
-GEMM_VARIANT(gemm8, 0, 0)
-GEMM_VARIANT(gemm8_clamp, 0, 1)
-GEMM_VARIANT(gemm16, 1, 0)
-GEMM_VARIANT(gemm16_clamp, 1, 1)
+/* ---- The assembly loops: all full channel pairs of a pixel pair, fast requantization. ----
+ * void name(const gemm_args_t *a, int8_t *pa, int8_t *pb), pa and pb the outputs of pixels
+ * A and B at channel 0 (advanced by 2 per pair in the frame, [sp, #0] and [sp, #4]). Registers: r0-r3 the accumulators s00, s01, s10, s11,
+ * r4 the x pointer (the requantization's temporary after the K loop), r5 the weights, r6 the
+ * K loop's end, r7-r12 the K loop's x and weight words, then the requantization constants;
+ * lr the table pointer (filter16) or d1 (int8 rows; the table pointer is then in the frame at
+ * [sp, #12] and in r6 between the K loops). */
+
+/* 4 k of the block, filter16: rows oc, oc+1 as (w0, w2), (w1, w3) int16 pairs */
+#define MAC16_ASM                                                                                 \
+    "ldrd   r7, r8, [r4], #8\n\t"             /* A: (x0, x2), (x1, x3) */                         \
+    "ldrd   r9, r10, [r4], #8\n\t"            /* B */                                             \
+    "ldrd   r11, r12, [r5], #8\n\t"           /* row oc */                                        \
+    "smlad  r0, r11, r7, r0\n\t"                                                                  \
+    "smlad  r1, r11, r9, r1\n\t"                                                                  \
+    "smlad  r0, r12, r8, r0\n\t"                                                                  \
+    "smlad  r1, r12, r10, r1\n\t"                                                                 \
+    "ldrd   r11, r12, [r5], #8\n\t"           /* row oc + 1 */                                    \
+    "smlad  r2, r11, r7, r2\n\t"                                                                  \
+    "smlad  r3, r11, r9, r3\n\t"                                                                  \
+    "smlad  r2, r12, r8, r2\n\t"                                                                  \
+    "smlad  r3, r12, r10, r3\n\t"
+
+/* 4 k of the block, int8 rows w (r5) and w + d1 (lr): SXTB16 gives (w0, w2), ROR 8 (w1, w3) */
+#define MAC8_ASM                                                                                  \
+    "ldrd   r7, r8, [r4], #8\n\t"             /* A: (x0, x2), (x1, x3) */                         \
+    "ldrd   r9, r10, [r4], #8\n\t"            /* B */                                             \
+    "ldr    r11, [r5, lr]\n\t"                /* row oc + 1 */                                    \
+    "sxtb16 r12, r11\n\t"                                                                         \
+    "smlad  r2, r12, r7, r2\n\t"                                                                  \
+    "smlad  r3, r12, r9, r3\n\t"                                                                  \
+    "sxtb16 r12, r11, ror #8\n\t"                                                                 \
+    "smlad  r2, r12, r8, r2\n\t"                                                                  \
+    "smlad  r3, r12, r10, r3\n\t"                                                                 \
+    "ldr    r11, [r5], #4\n\t"                /* row oc */                                        \
+    "sxtb16 r12, r11\n\t"                                                                         \
+    "smlad  r0, r12, r7, r0\n\t"                                                                  \
+    "smlad  r1, r12, r9, r1\n\t"                                                                  \
+    "sxtb16 r12, r11, ror #8\n\t"                                                                 \
+    "smlad  r0, r12, r8, r0\n\t"                                                                  \
+    "smlad  r1, r12, r10, r1\n\t"
+
+/* rq_fast2 of accumulator A with (multiplier M, half H, e1 E), SSAT to int8; r4 temporary */
+#define RQ_ASM(A, M, H, E)                                                                        \
+    "smmlar r4, " A ", " M ", " H "\n\t"                                                          \
+    "add    " A ", r4, " A ", asr #31\n\t"                                                        \
+    "asr    " A ", " A ", " E "\n\t"                                                              \
+    "ssat   " A ", #8, " A ", asr #1\n\t"
+
+/* the 4 outputs from the constants in r7-r12 */
+#define RQ4_ASM                                                                                   \
+    RQ_ASM("r0", "r7", "r8", "r9") RQ_ASM("r1", "r7", "r8", "r9")                                 \
+    RQ_ASM("r2", "r10", "r11", "r12") RQ_ASM("r3", "r10", "r11", "r12")
+
+/* _clamp variants: the activation range [lo, hi] (frame) on the 4 outputs */
+#define CLAMP_ASM(A)                                                                              \
+    "cmp    " A ", r7\n\t"                                                                        \
+    "it     lt\n\t"                                                                               \
+    "movlt  " A ", r7\n\t"                                                                        \
+    "cmp    " A ", r8\n\t"                                                                        \
+    "it     gt\n\t"                                                                               \
+    "movgt  " A ", r8\n\t"
+#define CLAMP4_ASM                                                                                \
+    "ldrd   r7, r8, [sp, #16]\n\t"                                                                \
+    CLAMP_ASM("r0") CLAMP_ASM("r1") CLAMP_ASM("r2") CLAMP_ASM("r3")
+#define NO_CLAMP_ASM ""
+
+/* the 4 stores (pa + oc, oc + 1, pb + oc, oc + 1), pa and pb advanced by 2 in the frame */
+#define STORE4_ASM                                                                                \
+    "ldm    sp, {r7, r8, r9}\n\t"             /* pa, pb, tend */                                  \
+    "strb   r2, [r7, #1]\n\t"                                                                     \
+    "strb   r0, [r7], #2\n\t"                                                                     \
+    "strb   r3, [r8, #1]\n\t"                                                                     \
+    "strb   r1, [r8], #2\n\t"                                                                     \
+    "strd   r7, r8, [sp]\n\t"
+
+/* function frame: the callee-saved registers, then the argument's first 8 words at [sp] */
+#define ENTER_ASM(name)                                                                           \
+    ".syntax unified\n\t"                                                                         \
+    ".thumb\n\t"                                                                                  \
+    ".pushsection .text." #name ",\"ax\",%progbits\n\t"                                           \
+    ".p2align 2\n\t"                                                                              \
+    ".global " #name "\n\t"                                                                       \
+    ".type " #name ", %function\n\t"                                                              \
+    ".thumb_func\n"                                                                               \
+    #name ":\n\t"                                                                                 \
+    "push   {r4-r11, lr}\n\t"                                                                     \
+    "ldm    r0, {r3-r8}\n\t"                                                                      \
+    "push   {r1-r8}\n\t"                  /* pa, pb, tend, tab, lo, hi, wadj, xend */             \
+    "ldr    r5, [r0, #24]\n\t"            /* w */                                                 \
+    "mov    r6, r8\n\t"                   /* xend */
+#define LEAVE_ASM(name)                                                                           \
+    "add    sp, sp, #32\n\t"                                                                      \
+    "pop    {r4-r11, pc}\n\t"                                                                     \
+    ".size " #name ", . - " #name "\n\t"                                                          \
+    ".popsection\n"
+
+/* filter16: per block 1 LDM (accumulators, x), the K loop (K8 / 4 MAC16_ASM, U per pass:
+ * U = 2, or 4 or 8 when they divide K8 / 4, one CMP/BNE per pass), 1 LDM of the constants,
+ * 4 x RQ_ASM, the stores, the pair loop */
+#define MAC16_U2_ASM MAC16_ASM MAC16_ASM
+#define MAC16_U4_ASM MAC16_U2_ASM MAC16_U2_ASM
+#define MAC16_U8_ASM MAC16_U4_ASM MAC16_U4_ASM
+#define GEMM16_ASM(name, CLAMP, UNROLLED)                                                         \
+    ENTER_ASM(name)                                                                               \
+    "mov    lr, r4\n"                         /* tab */                                           \
+    "1:\n\t"                                                                                      \
+    "ldm    lr!, {r0-r4}\n"                   /* 2 b0, 2 b0, 2 b1, 2 b1, x */                     \
+    "2:\n\t"                                                                                      \
+    UNROLLED                                                                                      \
+    "cmp    r4, r6\n\t"                                                                           \
+    "bne    2b\n\t"                                                                               \
+    "ldm    lr!, {r7-r12}\n\t"                /* m0, half0, e1_0, m1, half1, e1_1 */              \
+    RQ4_ASM CLAMP STORE4_ASM                                                                      \
+    "cmp    lr, r9\n\t"                                                                           \
+    "bne    1b\n\t"                                                                               \
+    LEAVE_ASM(name)
+
+/* int8 rows: the table pointer moves between r6 (outside the K loop) and the frame; after a
+ * block, w advances by wadj to the next pair's row 0. The K loop: U = 2, 4 or 8 MAC8_ASM per
+ * pass as for filter16; with K4 / 4 odd (U = 2), ODD_ASM enters the first pass at its second
+ * MAC8_ASM. */
+#define MAC8_U4_ASM MAC8_ASM MAC8_ASM MAC8_ASM MAC8_ASM
+#define MAC8_U8_ASM MAC8_U4_ASM MAC8_U4_ASM
+#define GEMM8_ASM(name, CLAMP, ODD, UNROLLED)                                                     \
+    ENTER_ASM(name)                                                                               \
+    "mov    r6, r4\n\t"                       /* tab */                                           \
+    "ldr    lr, [r0, #28]\n"                  /* d1 */                                            \
+    "1:\n\t"                                                                                      \
+    "ldm    r6!, {r0-r4}\n\t"                 /* 2 b0, 2 b0, 2 b1, 2 b1, x */                     \
+    "str    r6, [sp, #12]\n\t"                                                                    \
+    "ldr    r6, [sp, #28]\n\t"                /* xend */                                          \
+    ODD                                                                                           \
+    "2:\n\t"                                                                                      \
+    UNROLLED                                                                                      \
+    "cmp    r4, r6\n\t"                                                                           \
+    "bne    2b\n\t"                                                                               \
+    "ldr    r6, [sp, #12]\n\t"                                                                    \
+    "ldm    r6!, {r7-r12}\n\t"                /* m0, half0, e1_0, m1, half1, e1_1 */              \
+    "ldr    r4, [sp, #24]\n\t"                                                                    \
+    "add    r5, r5, r4\n\t"                   /* next pair's row 0 */                             \
+    RQ4_ASM CLAMP STORE4_ASM                                                                      \
+    "cmp    r6, r9\n\t"                                                                           \
+    "bne    1b\n\t"                                                                               \
+    LEAVE_ASM(name)
+#define MAC8_U2_ASM MAC8_ASM "3:\n\t" MAC8_ASM
+#define EVEN_ASM ""
+#define ODD_ASM "b      3f\n"
+
+/* the variants: filter16 or int8 rows, unrolled 2, 4 or 8 (odd: K4 / 4 odd), the clamp
+ * (rare: an activation narrower than int8) only in the general U = 2 forms */
+void ed_conv_dsp_gemm16(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm16_u4(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm16_u8(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm16_clamp(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm8(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm8_odd(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm8_u4(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm8_u8(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm8_clamp(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm8_clamp_odd(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+
+__asm__(GEMM16_ASM(ed_conv_dsp_gemm16, NO_CLAMP_ASM, MAC16_U2_ASM)
+        GEMM16_ASM(ed_conv_dsp_gemm16_u4, NO_CLAMP_ASM, MAC16_U4_ASM)
+        GEMM16_ASM(ed_conv_dsp_gemm16_u8, NO_CLAMP_ASM, MAC16_U8_ASM)
+        GEMM16_ASM(ed_conv_dsp_gemm16_clamp, CLAMP4_ASM, MAC16_U2_ASM)
+        GEMM8_ASM(ed_conv_dsp_gemm8, NO_CLAMP_ASM, EVEN_ASM, MAC8_U2_ASM)
+        GEMM8_ASM(ed_conv_dsp_gemm8_odd, NO_CLAMP_ASM, ODD_ASM, MAC8_U2_ASM)
+        GEMM8_ASM(ed_conv_dsp_gemm8_u4, NO_CLAMP_ASM, EVEN_ASM, MAC8_U4_ASM)
+        GEMM8_ASM(ed_conv_dsp_gemm8_u8, NO_CLAMP_ASM, EVEN_ASM, MAC8_U8_ASM)
+        GEMM8_ASM(ed_conv_dsp_gemm8_clamp, CLAMP4_ASM, EVEN_ASM, MAC8_U2_ASM)
+        GEMM8_ASM(ed_conv_dsp_gemm8_clamp_odd, CLAMP4_ASM, ODD_ASM, MAC8_U2_ASM));
+
+/* the assembly loop for the call */
+typedef void gemm_fn(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+
+static gemm_fn *pick_gemm(int wide, int clamp, int32_t groups) {
+    if (clamp && wide) return ed_conv_dsp_gemm16_clamp;
+    if (clamp) return groups & 1 ? ed_conv_dsp_gemm8_clamp_odd : ed_conv_dsp_gemm8_clamp;
+    if (groups % 8 == 0) return wide ? ed_conv_dsp_gemm16_u8 : ed_conv_dsp_gemm8_u8;
+    if (groups % 4 == 0) return wide ? ed_conv_dsp_gemm16_u4 : ed_conv_dsp_gemm8_u4;
+    if (wide) return ed_conv_dsp_gemm16;
+    return groups & 1 ? ed_conv_dsp_gemm8_odd : ed_conv_dsp_gemm8;
+}
 
 /* grouped convs: one SIMD dot per valid tap (filter_in_c contiguous bytes in input and
  * filter), TFLM's padding skip as in the reference */
@@ -245,19 +446,26 @@ void ed_conv(const ed_conv_params_t *p, const int8_t *input, int8_t *output) {
         conv_plain(p, input, output);
         return;
     }
-    const int32_t k4 = ED_CONV_K4(p->k_h, p->k_w, p->in_c), n = p->out_h * p->out_w;
+    const int32_t K = p->k_h * p->k_w * p->in_c, k4 = ED_CONV_K4(p->k_h, p->k_w, p->in_c);
+    const int32_t out_c = p->out_c, n = p->out_h * p->out_w;
+    const int32_t groups = p->filter16 ? (k4 + 4) / 8 * 2 : k4 / 4;   /* passes of 4 k: K8 / 4 */
     uint32_t *buf = (uint32_t *)(void *)p->scratch;       /* word aligned (conv.h) */
     int8_t *tmp = p->scratch + 4 * k4;                     /* used when in_c % 4 != 0 */
-    rqc_t *tab = (rqc_t *)(void *)(tmp + (p->in_c % 4 ? 2 * k4 + 4 : 0));
-    const int fast = fill_table(p, tab);
+    pair_t *tab = (pair_t *)(void *)(tmp + (p->in_c % 4 ? 2 * k4 + 4 : 0));
+    const int fast = fill_table(p, tab, buf, K);
     const int clamp = p->act_min > -128 || p->act_max < 127;
+    const int use_asm = fast && out_c >= 2;               /* else the C path only */
+    gemm_fn *const gemm = pick_gemm(p->filter16 != NULL, clamp, groups);
+    const gemm_args_t a = {.tend = tab + out_c / 2, .tab = tab, .lo = p->act_min,
+                           .hi = p->act_max, .wadj = 2 * K - 4 * groups, .xend = buf + 4 * groups,
+                           .w = p->filter16 ? (const void *)p->filter16 : (const void *)p->filter,
+                           .d1 = K};
+    const int32_t oc_c = !use_asm ? 0 : out_c & 1 ? out_c - 1 : out_c;   /* C path from here */
     for (int32_t q = 0; q < n; q += 2) {
         const int32_t qb = q + 1 < n ? q + 1 : q;
         gather_pair(p, input, q, qb, k4, tmp, buf);
-        int8_t *out_a = output + (int64_t)q * p->out_c, *out_b = qb != q ? out_a + p->out_c : out_a;
-        if (p->filter16)
-            (clamp ? gemm16_clamp : gemm16)(p, buf, tab, k4, fast, out_a, out_b);
-        else
-            (clamp ? gemm8_clamp : gemm8)(p, buf, tab, k4, fast, out_a, out_b);
+        int8_t *out_a = output + (int64_t)q * out_c, *out_b = qb != q ? out_a + out_c : out_a;
+        if (use_asm) gemm(&a, out_a, out_b);
+        if (oc_c < out_c) gemm_c(p, tab, oc_c, groups, fast, out_a, out_b);
     }
 }

@@ -235,7 +235,7 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
         from pipeline.stages import firmware as firmware_stage
         from pipeline.stages.convert import quantize_inputs
         m = min(recipe.emulator_samples, len(splits.y_test))
-        fkey = key_of("firmware", {"target": target.name, "samples": m}, ckey, dkey)
+        fkey = key_of("firmware", {"target": target.name, "samples": m}, ckey, dkey, firmware=True)
 
         def make_firmware(tmp):
             info = firmware_stage.firmware(tflite, target, quantize_inputs(tflite, splits.x_test[:m]),

@@ -24,22 +24,25 @@ from pipeline import __version__
 
 
 @functools.cache
-def code_hash() -> str:
-    """Hash of the source that makes run artifacts (Python stages, and the C kernels, board code and
-    profiles firmware is built from): a changed stage must not reuse old artifacts. The CLI makes
-    none of them, so editing it keeps the cache."""
+def code_hash(firmware: bool = False) -> str:
+    """Hash of the source that makes run artifacts: the Python stages, and for stages that build
+    firmware (`firmware`) also the C kernels, board code and profiles under targets/. A changed
+    stage must not reuse old artifacts, but a kernel change need not retrain the teacher. The
+    CLI makes no artifact, so editing it keeps the cache."""
     from pipeline.paths import data_dir
     h = hashlib.sha256(__version__.encode())
     root = Path(__file__).resolve().parent
     files = [f for f in root.rglob("*.py") if f.relative_to(root).parts[0] != "cli"]
-    files += [f for f in data_dir("targets").rglob("*") if f.is_file()]
+    if firmware:
+        files += [f for f in data_dir("targets").rglob("*") if f.is_file()]
     for f in sorted(files):
         h.update(f.name.encode() + b"\0" + f.read_bytes())
     return h.hexdigest()[:16]
 
 
-def key_of(stage: str, config, *upstream: str) -> str:
-    blob = json.dumps({"stage": stage, "code": code_hash(), "config": config,
+def key_of(stage: str, config, *upstream: str, firmware: bool = False) -> str:
+    """The stage's key; `firmware`: the stage builds C from targets/ (see code_hash)."""
+    blob = json.dumps({"stage": stage, "code": code_hash(firmware), "config": config,
                        "upstream": list(upstream)}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

@@ -35,6 +35,28 @@ def test_upstream_key_changes_the_downstream_key():
     assert key_of("b", {}, "up1") != key_of("b", {}, "up2")
 
 
+def test_a_kernel_change_redoes_only_the_firmware_stages(tmp_path, monkeypatch):
+    import pipeline.paths
+    from pipeline import rundir
+    kernel = tmp_path / "targets" / "conv.c"
+    kernel.parent.mkdir()
+    monkeypatch.setattr(pipeline.paths, "data_dir", lambda name: tmp_path / name)
+
+    def keys():
+        rundir.code_hash.cache_clear()
+        return key_of("teacher", {}), key_of("firmware", {}, firmware=True)
+
+    try:
+        kernel.write_text("int a;")
+        before = keys()
+        kernel.write_text("int b;")
+        after = keys()
+    finally:
+        rundir.code_hash.cache_clear()
+    assert before[0] == after[0]          # training stages keep their cache
+    assert before[1] != after[1]          # firmware is rebuilt from the changed kernel
+
+
 def test_directory_outputs_replace_the_old_directory(tmp_path):
     rd = RunDir(tmp_path)
     for text in ("v1", "v2"):

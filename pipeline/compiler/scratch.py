@@ -57,15 +57,18 @@ def add_dsp(f: dict) -> int:
 
 
 def dw_dsp(f: dict) -> int:
-    """dsp/depthwise_conv.c's plane paths: tap-pair (out_w >= 6, stride_w 1 or 2): the band of
-    widened rows (4 channels x 3 slots x R bytes) and the weight table (480 B); else
-    channel-pair: the band of widened rows, weight tables, constants."""
+    """dsp/depthwise_conv.c's plane paths: strip (stride_w 1 or 2, 2 (ncols + 1) <= 32): the
+    band (4 channels x 16 rows x 32 B) and the weight table (160 B); else tap-pair (out_w >= 6,
+    stride_w 1 or 2): the band of widened rows (4 channels x 3 slots x 128 B) and the weight
+    table (480 B); else channel-pair: the band of widened rows, weight tables, constants."""
     if (f["k_h"], f["k_w"], f["depth_multiplier"], f["dil_h"], f["dil_w"]) != (3, 3, 1, 1, 1) \
             or f["in_c"] % 4:
         return 0
     ncols = (f["out_w"] - 1) * f["stride_w"] + 3
+    if f["stride_w"] in (1, 2) and 2 * (ncols + 1) <= 32:
+        return 4 * 16 * 32 + 160
     if f["out_w"] >= 6 and f["stride_w"] in (1, 2) and 2 * (ncols + 1) <= 128:
-        return 12 * (32 if 2 * (ncols + 1) <= 32 else 128) + 480
+        return 12 * 128 + 480
     g = 2 if f["in_c"] % 8 == 0 and ncols * 48 <= 1536 else 1
     band = ncols * 24 * g
     return band + 432 + 140 if band <= 1536 else 0

@@ -201,3 +201,48 @@ def test_conv_gemm_loops_bitexact(optimize):
     model = keras.Model(x, outs)
     tfl = _narrow_conv_activations(to_int8_tflite(model, seed=4, ranges=[(-2.0, 3.0)]))
     _check(tfl, "cortex-m4", optimize)
+
+
+
+@pytest.mark.parametrize("target", DSP_TARGETS)
+def test_depthwise_strips_bitexact(target):
+    """dsp/depthwise_conv.c's 3x3 plane paths. Strips (<= 15 band columns): the N-output steps
+    (out_w 3, 5, 6 at stride 1 and 2, 12 at stride 1), the generic 4/2/1-output steps (out_w 1,
+    2, 8, 13), images of several strips (31 rows: 14 + 14 + 3 at stride 1, 7 + 7 + 2 at
+    stride 2), padded or not, and depthwise chains the planner may run in place. Ring band
+    (wider): 6-output steps (out_w 18; 12 at stride 2) and 4/2/1-output ones (out_w 25).
+    Channel pairs: stride 3."""
+    import keras
+    from tests.compiler.convert import to_int8_tflite
+    L = keras.layers
+    init = keras.initializers.RandomNormal(stddev=0.3, seed=5)
+    x = keras.Input((31, 25, 12), batch_size=1, name="in000")
+
+    def crop(w):   # width w: a (1, 26 - w) depthwise (the pixel path)
+        return L.DepthwiseConv2D((1, 26 - w), depthwise_initializer=init)(x) if w < 25 else x
+
+    def dw(t, s=1, pad="same", act=None):
+        return L.DepthwiseConv2D(3, strides=s, padding=pad, activation=act,
+                                 depthwise_initializer=init, bias_initializer=init)(t)
+    outs = [
+        dw(crop(13)),                        # 13: 4-output steps and a 1-output step
+        dw(crop(12)),                        # 12: two 6-output steps
+        dw(dw(crop(6)), act="relu"),         # 6, chained
+        dw(crop(6), 2),                      # 3 at stride 2
+        dw(crop(5)),                         # 5
+        dw(crop(5), pad="valid"),            # 3, no padding
+        dw(crop(11), 2),                     # 6 at stride 2
+        dw(crop(10), 2, "valid"),            # 4 at stride 2, no padding
+        dw(crop(9), 2),                      # 5 at stride 2
+        dw(crop(2)),                         # 2
+        dw(crop(1)),                         # 1
+        dw(crop(8), act="relu"),             # 8
+        dw(crop(25)),                        # ring: 25
+        dw(crop(18)),                        # ring: 18
+        dw(crop(24), 2),                     # ring: 12 at stride 2
+        dw(crop(13), 3),                     # stride 3: the channel-pair path
+        dw(crop(6), (2, 1)),                 # strides (2, 1), (1, 2): 4/2/1-output steps
+        dw(crop(11), (1, 2)),
+    ]
+    model = keras.Model(x, outs)
+    _check(to_int8_tflite(model, seed=7, ranges=[(-2.0, 3.0)]), target)

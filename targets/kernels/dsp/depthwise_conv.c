@@ -3,14 +3,21 @@
  * Plane paths: 3x3 layers with dilation 1, depth multiplier 1, in_c % 4 == 0, the full
  * activation range, rq_fast's requantization, and input and output apart or overlapping by a
  * multiple of in_c (the MLPerf Tiny depthwise layers); one channel group over the whole image
- * at a time, input rows widened once per group into a band of 3 row slots in the arena scratch
+ * at a time, input rows widened once per group into a band in the arena scratch
  * (depthwise_conv_scratch.h), padding as 0 words, so border pixels run the same code.
- * - Tap-pair path (plane3x3; out_w >= 6, stride_w 1 or 2): each channel its own int16 plane row,
- *   so SMLAD takes two horizontal taps of one channel; 4 outputs of a row per step, 64
- *   instructions for 36 MACs at stride 1 (61 at stride 2), requantization included, in assembly.
- * - Channel-pair path (plane3x3_pairs; narrower layers, where the tap-pair path's 2- and
- *   1-output steps cost more): (x02, x13) channel-pair words, 9 taps as LDRD / LDRD / 4 SMLAxy,
- *   84 instructions for 36 MACs.
+ * Tap-pair paths (stride_w 1 or 2): each channel its own int16 plane row, so SMLAD takes two
+ * horizontal taps of one channel; steps of N outputs of a row, requantization included, in
+ * assembly: N = 6: 87 instructions for 54 MACs at stride 1 (84 at stride 2), N = 4: 64 for 36
+ * (61), N = 5: 75 for 45, N = 3: 49 for 27.
+ * - Strip path (plane_strips; narrow images, band rows of <= 15 columns: VWW's 12-, 6- and
+ *   3-wide planes, KWS's 5-wide): a band of 16 rows per channel holds a strip of the image,
+ *   one weight table, one assembly call per strip and 4 channels runs all of its rows; out_w 3,
+ *   5, 6 (and 12 at stride 1) in N-output steps, others in 4-, 2- and 1-output ones.
+ * - Ring path (plane3x3; wider rows, out_w >= 6): 3 row slots per channel (input row iy in slot
+ *   iy mod 3), weight tables per rotation, one call per output row; 6-output steps when
+ *   out_w % 6 == 0, else 4-, 2- and 1-output ones.
+ * - Channel-pair path (plane3x3_pairs; stride_w > 2): (x02, x13) channel-pair words, 9 taps as
+ *   LDRD / LDRD / 4 SMLAxy, 84 instructions for 36 MACs.
  *
  * Pixel path, everything else: with depth multiplier 1, four channels per step: one 32-bit
  * load of 4 inputs and one of 4 weights per tap, widened to int16 pairs with the input offset
@@ -149,15 +156,15 @@ static void __attribute__((noinline)) pixel_fast(const dw_t *dp, const int8_t *x
         pixel4(dp, x0, w0, nky, nkx, simd_c, out_c, off2, out, 0);
 }
 
-/* Plane path (3x3, dilation 1, depth multiplier 1, in_c % 4 == 0, stride_w 1 or 2, rq_fast,
- * full act range): one group of 4 channels at a time over the whole image, each channel as its
- * own int16 plane so that horizontally adjacent taps of ONE channel share a word and SMLAD
- * takes two taps at once.
+/* Ring path (3x3, dilation 1, depth multiplier 1, in_c % 4 == 0, stride_w 1 or 2, rq_fast,
+ * full act range, band rows wider than the strip path's): one group of 4 channels at a time
+ * over the whole image, each channel as its own int16 plane so that horizontally adjacent taps
+ * of ONE channel share a word and SMLAD takes two taps at once.
  *
  * Band (scratch): per channel 3 row slots of PLANE_R bytes (input row iy in slot iy mod 3),
  * channel q's slots at 3 q PLANE_R; plane column j holds x + offset of input column j - pad_w,
  * padding as 0 (w * 0 adds nothing: TFLM's padding skip). Each input row is widened once per
- * group (dw_widen: two pixels' words of 4 channels, PKHBT / PKHTB then SXTAB16 give each
+ * group (dw_widen_row: two pixels' words of 4 channels, PKHBT / PKHTB then SXTAB16 give each
  * channel's (x[j], x[j+1]) pair). The weight table (scratch, after the band) holds per channel
  * and per rotation b (the window's top row in slot b) a 10-word block: the doubled bias, the
  * slots' (2 w0, 2 w1) and (2 w2) words in slot order, m, half, e1 (rq_fast2 takes 2 acc).
@@ -167,8 +174,9 @@ static void __attribute__((noinline)) pixel_fast(const dw_t *dp, const int8_t *x
  * SMLAD (w0,w1) and 4 SMLABB / SMLABT w2; stride 2: LDRD (x0..x3), LDRD (x4..x7), LDR (x8,x9),
  * 4 SMLAD and 4 SMLABB. The accumulators start from the bias as the first tap's addend; then
  * rq_fast2 and a byte store per output (5 instructions). Stride 1: 64 instructions for 36 MACs,
- * stride 2: 61. Rows of out_w % 4 end with 2- and 1-output steps of the same form. Reads go at
- * most one column past ncols: PLANE_R >= 2 (ncols + 1). */
+ * stride 2: 61. Rows of out_w % 4 end with 2- and 1-output steps of the same form. When
+ * out_w % 6 == 0 the rows run in 6-output steps instead (ed_dw_ring6_*, below, with the strip
+ * path's). Reads go at most one column past ncols: PLANE_R >= 2 (ncols + 1). */
 #define PLANE_TBL_BYTES 480 /* 4 channels x 3 rotations x 10 words */
 
 /* one output row of 4 channels; order of the words as the assembly's LDMs read them */
@@ -183,8 +191,6 @@ typedef struct {
     int32_t C, C3;                /* output pixel step, 3 times it */
 } dw_rows_t;
 
-void ed_dw_rows_s1_r32(const dw_rows_t *a);
-void ed_dw_rows_s2_r32(const dw_rows_t *a);
 void ed_dw_rows_s1_r128(const dw_rows_t *a);
 void ed_dw_rows_s2_r128(const dw_rows_t *a);
 
@@ -375,22 +381,107 @@ __asm__(
     "    pop     {r4-r11, pc}\n"
     "    .size \\name, . - \\name\n"
     ".endm\n"
-    "DW_ROWS ed_dw_rows_s1_r32, 1, 32\n"
-    "DW_ROWS ed_dw_rows_s2_r32, 2, 32\n"
+    /* the strip function: 4 channels, each over nrows output rows (rows R * stride_h apart in
+     * the band, channels' planes xadj + nrows R stride_h apart); every step moves r10 on */
+    ".macro DW_STRIP name, s, R\n"
+    "    .section .text.\\name,\"ax\",%progbits\n"
+    "    .global \\name\n"
+    "    .p2align 2\n"
+    "    .thumb_func\n"
+    "    .type \\name, %function\n"
+    "\\name:\n"
+    "    push    {r4-r11, lr}\n"
+    "    sub     sp, sp, #32\n"
+    "    ldm     r0!, {r1-r7}\n"
+    "    stm     sp, {r1-r7}\n"          /* [sp]: tails, radj, xadj, oadj, nrows, n4, kend, rows */
+    "    ldm     r0, {r8-r12}\n"
+    "6:\n"
+    "    ldr     r1, [sp, #16]\n"
+    "    str     r1, [sp, #28]\n"
+    "1:\n"
+    "    ldr     lr, [sp, #20]\n"
+    "    cmp     lr, #0\n"
+    "    beq     3f\n"
+    "2:\n"
+    "  .if \\s == 1\n"
+    "    DW_S1_ROW0\n"
+    "    DW_S1_ROW 12, \\R-8\n"
+    "    DW_S1_ROW 20, 2*\\R-8\n"
+    "  .else\n"
+    "    DW_S2_ROW0\n"
+    "    DW_S2_ROW 12, \\R-16\n"
+    "    DW_S2_ROW 20, 2*\\R-16\n"
+    "  .endif\n"
+    "    DW_RQ_LOAD\n"
+    "    DW_RQ   r0, [r10]\n"
+    "    DW_RQ   r1, [r10, r11]\n"
+    "    DW_RQ   r2, [r10, r11, lsl #1]\n"
+    "    DW_RQ   r3, [r10, r12]\n"
+    "    add     r10, r10, r11, lsl #2\n"
+    "    subs    lr, lr, #1\n"
+    "    bne     2b\n"
+    "3:\n"
+    "    ldr     r1, [sp]\n"
+    "    lsls    r1, r1, #31\n"          /* C: a 2-output step, N: a 1-output step */
+    "    bcc     4f\n"
+    "  .if \\s == 1\n"
+    "    DW_S1_ROW2 4, 0, 1, r3, r3\n"
+    "    DW_S1_ROW2 12, \\R, 0, r0, r1\n"
+    "    DW_S1_ROW2 20, 2*\\R, 0, r0, r1\n"
+    "    add     r8, r8, #4\n"
+    "  .else\n"
+    "    DW_S2_ROW2 4, 0, 1, r3, r3\n"
+    "    DW_S2_ROW2 12, \\R, 0, r0, r1\n"
+    "    DW_S2_ROW2 20, 2*\\R, 0, r0, r1\n"
+    "    add     r8, r8, #8\n"
+    "  .endif\n"
+    "    DW_RQ_LOAD\n"
+    "    DW_RQ   r0, [r10]\n"
+    "    DW_RQ   r1, [r10, r11]\n"
+    "    add     r10, r10, r11, lsl #1\n"
+    "4:\n"
+    "    bpl     5f\n"
+    "    DW_ROW1 4, 0, 1, r3\n"
+    "    DW_ROW1 12, \\R, 0, r0\n"
+    "    DW_ROW1 20, 2*\\R, 0, r0\n"
+    "    DW_RQ_LOAD\n"
+    "    DW_RQ   r0, [r10]\n"
+    "    add     r10, r10, r11\n"
+    "5:\n"
+    "    ldr     r1, [sp, #4]\n"
+    "    add     r8, r8, r1\n"
+    "    ldr     r1, [sp, #28]\n"
+    "    subs    r1, r1, #1\n"
+    "    str     r1, [sp, #28]\n"
+    "    bne     1b\n"
+    "    ldrd    r1, r2, [sp, #8]\n"
+    "    add     r8, r8, r1\n"
+    "    add     r10, r10, r2\n"
+    "    add     r9, r9, #40\n"
+    "    ldr     r1, [sp, #24]\n"
+    "    cmp     r9, r1\n"
+    "    bne     6b\n"
+    "    add     sp, sp, #32\n"
+    "    pop     {r4-r11, pc}\n"
+    "    .size \\name, . - \\name\n"
+    ".endm\n"
     "DW_ROWS ed_dw_rows_s1_r128, 1, 128\n"
     "DW_ROWS ed_dw_rows_s2_r128, 2, 128\n"
+    "DW_STRIP ed_dw_strip_s1, 1, 32\n"
+    "DW_STRIP ed_dw_strip_s2, 2, 32\n"
     ".purgem DW_RQ\n.purgem DW_RQ_LOAD\n.purgem DW_S1_ROW0\n.purgem DW_S1_ROW\n"
     ".purgem DW_S1_ROW2\n.purgem DW_S2_ROW0\n.purgem DW_S2_ROW\n.purgem DW_S2_ROW2\n"
-    ".purgem DW_ROW1\n.purgem DW_ROWS\n.purgem DW_W\n"
+    ".purgem DW_ROW1\n.purgem DW_ROWS\n.purgem DW_STRIP\n.purgem DW_W\n"
     ".text\n");
 
-/* n > 0 pixel pairs of one input row, 4 channels from src (pixels C bytes apart), into the 4
- * channels' band rows from t (CP bytes apart): per pair, PKHBT / PKHTB gather the two pixels'
- * channels 0, 1 and 2, 3 bytes, SXTAB16 widens (x[j] + offset, x[j+1] + offset) of one channel.
- * 15 instructions for 8 values. t may be 2 mod 4 (unaligned STR: allowed on ARMv7E-M). */
-static inline void dw_widen(const int8_t *src, int32_t C, uint32_t off2, uint8_t *t, int32_t CP,
-                            int32_t n) {
-    uint32_t v0, v1, u;
+/* n > 0 columns of one input row, 4 channels from src (pixels C bytes apart), into the 4
+ * channels' band rows from t (CP bytes apart): per pixel pair, PKHBT / PKHTB gather the two
+ * pixels' channels 0, 1 and 2, 3 bytes, SXTAB16 widens (x[j] + offset, x[j+1] + offset) of one
+ * channel: 15 instructions for 8 values; an odd last column by halfword stores. t may be 2 mod
+ * 4 (unaligned STR: allowed on ARMv7E-M). */
+static inline void dw_widen_row(const int8_t *src, int32_t C, uint32_t off2, uint8_t *t,
+                                int32_t CP, int32_t n) {
+    uint32_t v0, v1, u, odd = 0;
     const int32_t CP3 = 3 * CP;
 #define DW_WIDEN_PAIR(POST)                                                                       \
     "ldr     %[v0], [%[src]]\n\t"                                                               \
@@ -407,6 +498,9 @@ static inline void dw_widen(const int8_t *src, int32_t C, uint32_t off2, uint8_t
     "str     %[u], [%[t], %[CP3]]\n\t"                                                          \
     "str     %[v0], [%[t]], #4\n\t"
     __asm__ volatile(   /* volatile: its only effect is the stores */
+        "lsrs    %[n], %[n], #1\n\t"      /* pixel pairs; C: an odd last column */
+        "it      cs\n\t"
+        "movcs   %[odd], #1\n\t"
         "lsrs    %[n], %[n], #1\n\t"      /* pairs of pairs; C: one pair more */
         "bcc     2f\n\t"
         DW_WIDEN_PAIR()
@@ -416,9 +510,21 @@ static inline void dw_widen(const int8_t *src, int32_t C, uint32_t off2, uint8_t
         DW_WIDEN_PAIR() DW_WIDEN_PAIR()
         "subs    %[n], %[n], #1\n\t"
         "bne     1b\n\t"
-        "3:"
+        "3:\n\t"
+        "cmp     %[odd], #0\n\t"
+        "beq     4f\n\t"
+        "ldr     %[v0], [%[src]]\n\t"
+        "sxtab16 %[u], %[off2], %[v0]\n\t"
+        "strh    %[u], [%[t]]\n\t"
+        "lsrs    %[u], %[u], #16\n\t"
+        "strh    %[u], [%[t], %[CP], lsl #1]\n\t"
+        "sxtab16 %[u], %[off2], %[v0], ror #8\n\t"
+        "strh    %[u], [%[t], %[CP]]\n\t"
+        "lsrs    %[u], %[u], #16\n\t"
+        "strh    %[u], [%[t], %[CP3]]\n\t"
+        "4:"
         : [src] "+r"(src), [t] "+r"(t), [n] "+l"(n), [v0] "=&r"(v0), [v1] "=&r"(v1),
-          [u] "=&r"(u)
+          [u] "=&r"(u), [odd] "+r"(odd)
         : [C] "r"(C), [off2] "r"(off2), [CP] "r"(CP), [CP3] "r"(CP3)
         : "memory", "cc");
 #undef DW_WIDEN_PAIR
@@ -477,6 +583,42 @@ static void __attribute__((noinline)) dw_table(const int8_t *f, int32_t C, const
     }
 }
 
+/* The strip path's weight table of channels c0..c0+3 (f: their taps, C bytes apart): per
+ * channel the 10-word block bias2, rows' (2 w0, 2 w1) (2 w2) words, m, half, e1; dw_table's
+ * widening, unrolled, for one rotation. */
+static void __attribute__((noinline)) dw_table1(const int8_t *f, int32_t C, const dw_t *d,
+                                                int32_t c0, uint32_t *k) {
+    uint32_t e[9], o[9];
+#pragma GCC unroll 9
+    for (int32_t t = 0; t < 9; ++t) {
+        const uint32_t v = ed_load4(f + t * C), ev = __sxtb16(v), ov = ed_sxtb16_ror8(v);
+        e[t] = __sadd16(ev, ev);
+        o[t] = __sadd16(ov, ov);
+    }
+#pragma GCC unroll 3
+    for (int32_t r = 0; r < 3; ++r) {   /* only the low half of a w2 word is read (SMLABx) */
+        k[1 + 2 * r] = pkhbt16(e[3 * r], e[3 * r + 1]);
+        k[2 + 2 * r] = e[3 * r + 2];
+        k[11 + 2 * r] = pkhbt16(o[3 * r], o[3 * r + 1]);
+        k[12 + 2 * r] = o[3 * r + 2];
+        k[21 + 2 * r] = pkhtb16(e[3 * r + 1], e[3 * r]);
+        k[22 + 2 * r] = e[3 * r + 2] >> 16;
+        k[31 + 2 * r] = pkhtb16(o[3 * r + 1], o[3 * r]);
+        k[32 + 2 * r] = o[3 * r + 2] >> 16;
+    }
+    const int32_t *bias = d->bias, *mult = d->mult + c0;
+    const int8_t *shift = d->shift + c0;
+    const uint32_t zp21 = (uint32_t)d->zp21;
+#pragma GCC unroll 4
+    for (int32_t q = 0; q < 4; ++q, k += 10) {
+        const int32_t e1 = ~(int32_t)shift[q];
+        k[0] = bias ? 2 * (uint32_t)bias[c0 + q] : 0;
+        k[7] = (uint32_t)mult[q];
+        k[8] = zp21 << e1;
+        k[9] = (uint32_t)e1;
+    }
+}
+
 /* n > 0 words from z, and the same words of the next 3 channel rows (CP bytes apart), to 0
  * (assembly: GCC turns the loop into 4 memset calls) */
 static inline void dw_zero(uint8_t *z, int32_t CP, int32_t n) {
@@ -494,6 +636,28 @@ static inline void dw_zero(uint8_t *z, int32_t CP, int32_t n) {
                      : "memory", "cc");
 }
 
+/* the arguments of the N-output step functions (ed_dw_strip_s*_N, ed_dw_ring6_s*, below), in
+ * the order their LDM reads them */
+typedef struct {
+    int32_t xadj, oadj;           /* to the next channel's plane / output from the last row's end */
+    int32_t row_bytes;            /* nrows * stride_h * STRIP_R */
+    const uint32_t *kend;         /* k of channel 4 (the end) */
+    const uint8_t *x;             /* channel 0's plane, row 0, column 0 */
+    const uint32_t *k;            /* channel 0's block */
+    int8_t *o;                    /* channel 0's first output */
+    int32_t C;                    /* output pixel step */
+} dw_strip6_t;
+
+void ed_dw_strip_s1_3(const dw_strip6_t *a);
+void ed_dw_strip_s1_5(const dw_strip6_t *a);
+void ed_dw_strip_s1_6(const dw_strip6_t *a);
+void ed_dw_strip_s1_12(const dw_strip6_t *a);
+void ed_dw_strip_s2_3(const dw_strip6_t *a);
+void ed_dw_strip_s2_5(const dw_strip6_t *a);
+void ed_dw_strip_s2_6(const dw_strip6_t *a);
+void ed_dw_ring6_s1(const dw_strip6_t *a);
+void ed_dw_ring6_s2(const dw_strip6_t *a);
+
 /* Write order (planner, overlap.py): pixel o's outputs may overwrite input below the first
  * input byte any pixel >= o reads. Here all pixels' channels c..c+3 are written before the
  * next ones are read, so the caller requires input and output disjoint, or output - input a
@@ -508,9 +672,10 @@ static void __attribute__((noinline)) plane3x3(const ed_depthwise_conv_params_t 
     const int32_t C = p->in_c, sh = p->stride_h, sw = p->stride_w, out_w = p->out_w;
     const int32_t in_h = p->in_h, CP = 3 * R;
     uint32_t *tbl = (uint32_t *)(void *)(band + 12 * R);
-    void (*rows)(const dw_rows_t *) =
-        sw == 1 ? (R == 32 ? ed_dw_rows_s1_r32 : ed_dw_rows_s1_r128)
-                : (R == 32 ? ed_dw_rows_s2_r32 : ed_dw_rows_s2_r128);
+    void (*rows)(const dw_rows_t *) = sw == 1 ? ed_dw_rows_s1_r128 : ed_dw_rows_s2_r128;
+    void (*ring6)(const dw_strip6_t *) =   /* 6-output steps when out_w % 6 == 0 */
+        out_w % 6 ? 0 : sw == 1 ? ed_dw_ring6_s1 : ed_dw_ring6_s2;
+    const int32_t step6 = out_w / 6 * 12 * sw;   /* band bytes of a row's 6-output steps */
     const int32_t n4 = out_w >> 2, t2 = (out_w >> 1) & 1;
     dw_rows_t a;
     a.tails = out_w & 3;
@@ -523,7 +688,7 @@ static void __attribute__((noinline)) plane3x3(const ed_depthwise_conv_params_t 
     int32_t j0, j1;
     ed_valid_range(-p->pad_w, ncols, 1, p->in_w, &j0, &j1);
     dw_zero(band, CP, 3 * R / 4);   /* the 4 channels' 3 slots */
-    const int32_t row_bytes = p->in_w * C, npair = (j1 - j0) >> 1;
+    const int32_t row_bytes = p->in_w * C;
     const int8_t *in_j0 = input + (j0 - p->pad_w) * C;   /* column j0 of row 0 */
     for (int32_t c0 = 0; c0 < C; c0 += 4) {
         dw_table(p->filter + c0, C, &d, c0, tbl);
@@ -537,19 +702,16 @@ static void __attribute__((noinline)) plane3x3(const ed_depthwise_conv_params_t 
                 if (next < y0) continue;
                 uint8_t *t = band + sn * R + 2 * j0;
                 if (next >= 0 && next < in_h && j1 > j0) {
-                    const int8_t *src = in_j0 + next * row_bytes + c0;
-                    if (npair) dw_widen(src, C, off2, t, CP, npair);
-                    if ((j1 - j0) & 1) {   /* the last column */
-                        const uint32_t v = ed_load4(src + 2 * npair * C);
-                        const uint32_t x02 = __sxtab16(off2, v), x13 = ed_sxtab16_ror8(off2, v);
-                        uint8_t *u = t + 4 * npair;
-                        const uint16_t h[4] = {(uint16_t)x02, (uint16_t)x13,
-                                               (uint16_t)(x02 >> 16), (uint16_t)(x13 >> 16)};
-                        for (int32_t q = 0; q < 4; ++q) memcpy(u + q * CP, &h[q], 2);
-                    }
+                    dw_widen_row(in_j0 + next * row_bytes + c0, C, off2, t, CP, j1 - j0);
                 } else if (j1 > j0) {   /* words of columns [j0, j1) */
                     dw_zero(band + sn * R + 4 * (j0 >> 1), CP, ((j1 + 1) >> 1) - (j0 >> 1));
                 }
+            }
+            if (ring6) {
+                const dw_strip6_t a6 = {CP - step6, 1 - out_w * C, step6, tbl + 120 + 10 * sn,
+                                        band, tbl + 10 * sn, o, C};
+                ring6(&a6);
+                continue;
             }
             a.x = band;
             a.k = tbl + 10 * sn;
@@ -560,8 +722,358 @@ static void __attribute__((noinline)) plane3x3(const ed_depthwise_conv_params_t 
     }
 }
 
-/* Channel-pair plane path, for narrow layers (out_w < 6: the tap-pair path's 2- and 1-output
- * steps cost more there); 3x3, dilation 1, depth multiplier 1, in_c % 4 == 0, rq_fast, full act range:
+/* Strip path (the tap-pair steps on narrow images: 2 (ncols + 1) <= STRIP_R, stride_w 1 or 2,
+ * any out_w): each channel's band is a plane of STRIP_SLOTS rows of STRIP_R bytes holding a
+ * strip of consecutive input rows (padding rows as 0), so the window's rows are always R and 2R
+ * past its top (one weight table, no rotations) and ONE call (ed_dw_strip_*) runs all of the
+ * strip's output rows of the 4 channels: kmax = (STRIP_SLOTS - 3) / stride_h + 1 rows per
+ * strip (14 at stride 1: VWW's 6x6 and 12x12 planes in one strip, KWS's 25 rows in two). A
+ * strip re-widens the 3 - stride_h input rows it shares with the one before.
+ * Write order: as plane3x3's; besides, a strip's rows are widened after the outputs of the
+ * strips before it are written, which the planner allows: every byte of pixel o's output lies
+ * below every input byte any pixel >= o reads (overlap.py), and a strip only reads for pixels
+ * after the ones already written. */
+#define STRIP_R 32
+#define STRIP_SLOTS 16
+
+/* the strip function's arguments, in the order its LDMs read them */
+typedef struct {
+    int32_t tails;                /* out_w & 3: bit 1 a 2-output step, bit 0 a 1-output step */
+    int32_t radj;                 /* band: to the next row from a row's end */
+    int32_t xadj, oadj;           /* to the next channel's plane / output from the last row's end */
+    int32_t nrows, n4;            /* output rows, 4-output steps per row */
+    const uint32_t *kend;         /* k of channel 4 (the end) */
+    const uint8_t *x;             /* channel 0's plane, row 0, column 0 */
+    const uint32_t *k;            /* channel 0's block */
+    int8_t *o;                    /* channel 0's first output */
+    int32_t C, C3;                /* output pixel step, 3 times it */
+} dw_strip_t;
+
+void ed_dw_strip_s1(const dw_strip_t *a);
+void ed_dw_strip_s2(const dw_strip_t *a);
+
+/* rows > 0 input rows of n > 0 columns (4 channels from src, pixels C bytes apart, rows
+ * row_bytes = src_adj + 2 C (n / 2) apart) into consecutive rows of the strip band (STRIP_R
+ * bytes apart, the 4 channels' planes STRIP_SLOTS * STRIP_R = 512 bytes apart) from t:
+ * dw_widen_row's pairs and odd column, the band offsets as immediates, all rows in one loop. */
+static inline void strip_widen(const int8_t *src, int32_t C, uint32_t off2, uint8_t *t,
+                               int32_t n, int32_t rows, int32_t src_adj) {
+    uint32_t v0, v1, u, k;
+#define STRIP_WIDEN_PAIR                                                                         \
+    "ldr     %[v0], [%[src]]\n\t"                                                               \
+    "ldr     %[v1], [%[src], %[C]]\n\t"                                                         \
+    "add     %[src], %[src], %[C], lsl #1\n\t"                                                  \
+    "pkhbt   %[u], %[v0], %[v1], lsl #16\n\t"  /* c0 c1 c0' c1' */                              \
+    "pkhtb   %[v1], %[v1], %[v0], asr #16\n\t" /* c2 c3 c2' c3' */                              \
+    "sxtab16 %[v0], %[off2], %[u]\n\t"                                                          \
+    "sxtab16 %[u], %[off2], %[u], ror #8\n\t"                                                   \
+    "str     %[u], [%[t], #512]\n\t"                                                            \
+    "sxtab16 %[u], %[off2], %[v1]\n\t"                                                          \
+    "str     %[u], [%[t], #1024]\n\t"                                                           \
+    "sxtab16 %[u], %[off2], %[v1], ror #8\n\t"                                                  \
+    "str     %[u], [%[t], #1536]\n\t"                                                           \
+    "str     %[v0], [%[t]], #4\n\t"
+    __asm__ volatile(   /* volatile: its only effect is the stores */
+        "5:\n\t"
+        "lsrs    %[k], %[n], #2\n\t"      /* pairs of pairs; C: one pair more */
+        "bcc     2f\n\t"
+        STRIP_WIDEN_PAIR
+        "2:\n\t"
+        "cbz     %[k], 3f\n\t"
+        "1:\n\t"
+        STRIP_WIDEN_PAIR STRIP_WIDEN_PAIR
+        "subs    %[k], %[k], #1\n\t"
+        "bne     1b\n\t"
+        "3:\n\t"
+        "tst     %[n], #1\n\t"
+        "beq     4f\n\t"
+        "ldr     %[v0], [%[src]]\n\t"         /* the odd last column */
+        "sxtab16 %[u], %[off2], %[v0]\n\t"
+        "strh    %[u], [%[t]]\n\t"
+        "lsrs    %[u], %[u], #16\n\t"
+        "strh    %[u], [%[t], #1024]\n\t"
+        "sxtab16 %[u], %[off2], %[v0], ror #8\n\t"
+        "strh    %[u], [%[t], #512]\n\t"
+        "lsrs    %[u], %[u], #16\n\t"
+        "strh    %[u], [%[t], #1536]\n\t"
+        "4:\n\t"
+        "add     %[src], %[src], %[src_adj]\n\t"
+        "bic     %[k], %[n], #1\n\t"
+        "sub     %[t], %[t], %[k], lsl #1\n\t"   /* back to column 0, then the next row */
+        "add     %[t], %[t], #32\n\t"
+        "subs    %[rows], %[rows], #1\n\t"
+        "bne     5b"
+        : [src] "+r"(src), [t] "+r"(t), [rows] "+r"(rows), [k] "=&l"(k), [v0] "=&r"(v0),
+          [v1] "=&r"(v1), [u] "=&r"(u)
+        : [C] "r"(C), [off2] "r"(off2), [n] "r"(n), [src_adj] "r"(src_adj)
+        : "memory", "cc");
+#undef STRIP_WIDEN_PAIR
+}
+
+/* Strip path, out_w == N n (N = 3, 5 or 6 outputs per step, n steps a row: 1, or 2 when N = 6
+ * at stride 1), the row's steps unrolled. Registers: r0-r5 accumulators (r(N-1) holds the bias
+ * until its own first tap), r6/r7 the row's weight words, then m / half, r8/r9 inputs, then
+ * e1 / result, r10 band (the row's column 0), r11 weight block, r12 output, lr C. Per kernel
+ * row of 6 outputs, stride 1: LDRD (x0,x1) (x2,x3), LDR (x1,x2), LDR (x3,x4), LDRD (x4,x5)
+ * (x6,x7), LDR (x5,x6) and 6 SMLAD, 6 SMLABB / SMLABT; stride 2: LDRD x3, LDR (x12,x13), 6
+ * SMLAD, 6 SMLABB; N = 3 and 5 take the first outputs' parts. Per 54 MACs: 87 instructions at
+ * stride 1 (84 at stride 2), requantization and the output pointer included; 3 outputs: 49,
+ * 5 outputs: 75. Rows are stride_w * STRIP_R bytes apart (the caller: stride_h == stride_w). */
+__asm__(
+    ".syntax unified\n"
+    ".thumb\n"
+    ".macro DWN_RQ acc, addr:vararg\n"
+    "    smmlar  r9, \\acc, r6, r7\n"
+    "    add     r9, r9, \\acc, asr #31\n"
+    "    asr     r9, r9, r8\n"
+    "    ssat    r9, #8, r9, asr #1\n"
+    "    strb    r9, \\addr\n"
+    ".endm\n"
+    /* one kernel row: weights at KW in the block (FIRST: the bias into r(N-1), then them, by
+     * LDM), (x0,x1) at B in the band; S0-S4: the accumulators' addends (the bias on the first
+     * row; r(N-1)'s is always itself) */
+    ".macro DWN_ROW s, N, kw, b, first, s0, s1, s2, s3, s4\n"
+    "  .if \\first\n"
+    "    ldm     r11, {\\s0, r6, r7}\n"
+    "  .else\n"
+    "    ldrd    r6, r7, [r11, #\\kw]\n"
+    "  .endif\n"
+    "  .if \\s == 1\n"
+    "    ldrd    r8, r9, [r10, #\\b]\n"         /* (x0,x1) (x2,x3) */
+    "    smlad   r0, r6, r8, \\s0\n"
+    "    smlabb  r0, r7, r9, r0\n"
+    "    smlabt  r1, r7, r9, \\s1\n"
+    "    smlad   r2, r6, r9, \\s2\n"
+    "    ldr     r8, [r10, #\\b + 2]\n"         /* (x1,x2) */
+    "    smlad   r1, r6, r8, r1\n"
+    "   .if \\N >= 4\n"
+    "    ldr     r8, [r10, #\\b + 6]\n"         /* (x3,x4) */
+    "    smlad   r3, r6, r8, \\s3\n"
+    "   .endif\n"
+    "   .if \\N >= 5\n"
+    "    ldrd    r8, r9, [r10, #\\b + 8]\n"     /* (x4,x5) (x6,x7) */
+    "   .else\n"
+    "    ldr     r8, [r10, #\\b + 8]\n"
+    "   .endif\n"
+    "    smlabb  r2, r7, r8, r2\n"
+    "   .if \\N >= 4\n"
+    "    smlabt  r3, r7, r8, r3\n"
+    "   .endif\n"
+    "   .if \\N >= 5\n"
+    "    smlad   r4, r6, r8, \\s4\n"
+    "    smlabb  r4, r7, r9, r4\n"
+    "   .endif\n"
+    "   .if \\N >= 6\n"
+    "    smlabt  r5, r7, r9, r5\n"
+    "    ldr     r8, [r10, #\\b + 10]\n"        /* (x5,x6) */
+    "    smlad   r5, r6, r8, r5\n"
+    "   .endif\n"
+    "  .else\n"
+    "    ldrd    r8, r9, [r10, #\\b]\n"         /* (x0,x1) (x2,x3) */
+    "    smlad   r0, r6, r8, \\s0\n"
+    "    smlabb  r0, r7, r9, r0\n"
+    "    smlad   r1, r6, r9, \\s1\n"
+    "    ldrd    r8, r9, [r10, #\\b + 8]\n"     /* (x4,x5) (x6,x7) */
+    "    smlabb  r1, r7, r8, r1\n"
+    "    smlad   r2, r6, r8, \\s2\n"
+    "    smlabb  r2, r7, r9, r2\n"
+    "   .if \\N >= 4\n"
+    "    smlad   r3, r6, r9, \\s3\n"
+    "    ldrd    r8, r9, [r10, #\\b + 16]\n"    /* (x8,x9) (x10,x11) */
+    "    smlabb  r3, r7, r8, r3\n"
+    "   .endif\n"
+    "   .if \\N >= 5\n"
+    "    smlad   r4, r6, r8, \\s4\n"
+    "    smlabb  r4, r7, r9, r4\n"
+    "   .endif\n"
+    "   .if \\N >= 6\n"
+    "    smlad   r5, r6, r9, r5\n"
+    "    ldr     r8, [r10, #\\b + 24]\n"        /* (x12,x13) */
+    "    smlabb  r5, r7, r8, r5\n"
+    "   .endif\n"
+    "  .endif\n"
+    ".endm\n"
+    /* N outputs from band byte B of the row; r12 moves on N C */
+    ".macro DWN_STEP s, N, b, R=32\n"
+    "  .if \\N == 3\n"
+    "    DWN_ROW \\s, 3, 4, \\b, 1, r2, r2, r2, r2, r2\n"
+    "  .elseif \\N == 5\n"
+    "    DWN_ROW \\s, 5, 4, \\b, 1, r4, r4, r4, r4, r4\n"
+    "  .else\n"
+    "    DWN_ROW \\s, 6, 4, \\b, 1, r5, r5, r5, r5, r5\n"
+    "  .endif\n"
+    "    DWN_ROW \\s, \\N, 12, \\b + \\R, 0, r0, r1, r2, r3, r4\n"
+    "    DWN_ROW \\s, \\N, 20, \\b + 2 * \\R, 0, r0, r1, r2, r3, r4\n"
+    "    ldrd    r6, r7, [r11, #28]\n"
+    "    ldr     r8, [r11, #36]\n"
+    "    DWN_RQ  r0, [r12]\n"
+    "    DWN_RQ  r1, [r12, lr]\n"
+    "    DWN_RQ  r2, [r12, lr, lsl #1]\n"
+    "    add     r12, r12, lr, lsl #1\n"     /* output 2 */
+    "  .if \\N == 3\n"
+    "    add     r12, r12, lr\n"
+    "  .else\n"
+    "    DWN_RQ  r3, [r12, lr]\n"
+    "    DWN_RQ  r4, [r12, lr, lsl #1]\n"
+    "    add     r12, r12, lr, lsl #1\n"     /* output 4 */
+    "   .if \\N == 5\n"
+    "    add     r12, r12, lr\n"
+    "   .else\n"
+    "    DWN_RQ  r5, [r12, lr]\n"
+    "    add     r12, r12, lr, lsl #1\n"
+    "   .endif\n"
+    "  .endif\n"
+    ".endm\n"
+    ".macro DW_STRIPN name, s, N, n\n"
+    "    .section .text.\\name,\"ax\",%progbits\n"
+    "    .global \\name\n"
+    "    .p2align 2\n"
+    "    .thumb_func\n"
+    "    .type \\name, %function\n"
+    "\\name:\n"
+    "    push    {r4-r11, lr}\n"
+    "    ldm     r0, {r1-r4, r10, r11, r12, lr}\n"
+    "    sub     sp, sp, #20\n"
+    "    stm     sp, {r1-r4}\n"          /* [sp]: xadj, oadj, row bytes, kend; [sp, #16] row end */
+    "6:\n"
+    "    ldr     r9, [sp, #8]\n"
+    "    add     r9, r9, r10\n"
+    "    str     r9, [sp, #16]\n"
+    "1:\n"
+    "    DWN_STEP \\s, \\N, 0\n"
+    "  .if \\n == 2\n"
+    "    DWN_STEP \\s, \\N, 2 * \\N * \\s\n"
+    "  .endif\n"
+    "    add     r10, r10, #32 * \\s\n"     /* the next row: stride_h == stride_w */
+    "    ldr     r9, [sp, #16]\n"
+    "    cmp     r10, r9\n"
+    "    bne     1b\n"
+    "    ldrd    r8, r9, [sp]\n"
+    "    add     r10, r10, r8\n"
+    "    add     r12, r12, r9\n"
+    "    add     r11, r11, #40\n"
+    "    ldr     r9, [sp, #12]\n"
+    "    cmp     r11, r9\n"
+    "    bne     6b\n"
+    "    add     sp, sp, #20\n"
+    "    pop     {r4-r11, pc}\n"
+    "    .size \\name, . - \\name\n"
+    ".endm\n"
+    /* the ring band's (plane3x3) row of 4 channels in 6-output steps: out_w % 6 == 0; band
+     * rows R = 128 apart, channels' slots xadj + out_w / 6 steps apart, blocks 120 bytes */
+    ".macro DW_RING6 name, s\n"
+    "    .section .text.\\name,\"ax\",%progbits\n"
+    "    .global \\name\n"
+    "    .p2align 2\n"
+    "    .thumb_func\n"
+    "    .type \\name, %function\n"
+    "\\name:\n"
+    "    push    {r4-r11, lr}\n"
+    "    ldm     r0, {r1-r4, r10, r11, r12, lr}\n"
+    "    sub     sp, sp, #20\n"
+    "    stm     sp, {r1-r4}\n"          /* [sp]: xadj, oadj, row bytes, kend; [sp, #16] row end */
+    "6:\n"
+    "    ldr     r9, [sp, #8]\n"
+    "    add     r9, r9, r10\n"
+    "    str     r9, [sp, #16]\n"
+    "1:\n"
+    "    DWN_STEP \\s, 6, 0, 128\n"
+    "    add     r10, r10, #12 * \\s\n"
+    "    ldr     r9, [sp, #16]\n"
+    "    cmp     r10, r9\n"
+    "    bne     1b\n"
+    "    ldrd    r8, r9, [sp]\n"
+    "    add     r10, r10, r8\n"
+    "    add     r12, r12, r9\n"
+    "    add     r11, r11, #120\n"
+    "    ldr     r9, [sp, #12]\n"
+    "    cmp     r11, r9\n"
+    "    bne     6b\n"
+    "    add     sp, sp, #20\n"
+    "    pop     {r4-r11, pc}\n"
+    "    .size \\name, . - \\name\n"
+    ".endm\n"
+    "DW_RING6 ed_dw_ring6_s1, 1\n"
+    "DW_RING6 ed_dw_ring6_s2, 2\n"
+    "DW_STRIPN ed_dw_strip_s1_3, 1, 3, 1\n"
+    "DW_STRIPN ed_dw_strip_s1_5, 1, 5, 1\n"
+    "DW_STRIPN ed_dw_strip_s1_6, 1, 6, 1\n"
+    "DW_STRIPN ed_dw_strip_s1_12, 1, 6, 2\n"
+    "DW_STRIPN ed_dw_strip_s2_3, 2, 3, 1\n"
+    "DW_STRIPN ed_dw_strip_s2_5, 2, 5, 1\n"
+    "DW_STRIPN ed_dw_strip_s2_6, 2, 6, 1\n"
+    ".purgem DWN_RQ\n.purgem DWN_ROW\n.purgem DWN_STEP\n.purgem DW_STRIPN\n.purgem DW_RING6\n"
+    ".text\n");
+
+
+static void __attribute__((noinline)) plane_strips(const ed_depthwise_conv_params_t *p,
+                                                   const dw_t *dp, const int8_t *input,
+                                                   int8_t *output, uint32_t off2, int32_t ncols,
+                                                   uint8_t *band) {
+    const dw_t d = *dp;
+    const int32_t C = p->in_c, sh = p->stride_h, sw = p->stride_w, out_w = p->out_w;
+    const int32_t in_h = p->in_h, out_h = p->out_h, CP = STRIP_SLOTS * STRIP_R;
+    uint32_t *tbl = (uint32_t *)(void *)(band + 4 * CP);   /* 4 channels x 10 words */
+    void (*strip)(const dw_strip_t *) = sw == 1 ? ed_dw_strip_s1 : ed_dw_strip_s2;
+    void (*strip6)(const dw_strip6_t *) =   /* N-output steps: out_w 3, 5, 6, 12 at stride 1; */
+        sh != sw     ? 0                      /* they step rows stride_w * STRIP_R */
+        : out_w == 3 ? (sw == 1 ? ed_dw_strip_s1_3 : ed_dw_strip_s2_3)
+        : out_w == 5 ? (sw == 1 ? ed_dw_strip_s1_5 : ed_dw_strip_s2_5)
+        : out_w == 6 ? (sw == 1 ? ed_dw_strip_s1_6 : ed_dw_strip_s2_6)
+        : out_w == 12 && sw == 1 ? ed_dw_strip_s1_12 : 0;
+    const int32_t n4 = out_w >> 2, t2 = (out_w >> 1) & 1;
+    const int32_t kmax = (STRIP_SLOTS - 3) / sh + 1;
+    dw_strip_t a;
+    a.tails = out_w & 3;
+    a.radj = sh * STRIP_R - (n4 * 8 + t2 * 4) * sw;
+    a.n4 = n4;
+    a.kend = tbl + 40;
+    a.C = C;
+    a.C3 = 3 * C;
+    /* band columns [j0, j1) are inside the image, the same for every row: the others stay 0 */
+    int32_t j0, j1;
+    ed_valid_range(-p->pad_w, ncols, 1, p->in_w, &j0, &j1);
+    dw_zero(band, CP, CP / 4);   /* the 4 channels' planes */
+    const int32_t row_bytes = p->in_w * C;
+    const int8_t *in_j0 = input + (j0 - p->pad_w) * C;   /* column j0 of row 0 */
+    for (int32_t c0 = 0; c0 < C; c0 += 4) {
+        dw_table1(p->filter + c0, C, &d, c0, tbl);
+        for (int32_t oy = 0; oy < out_h; oy += kmax) {
+            const int32_t nrows = out_h - oy < kmax ? out_h - oy : kmax;
+            const int32_t y0 = oy * sh - p->pad_h, nin = (nrows - 1) * sh + 3;
+            /* band rows [s0, s1) inside the image; the others padding, 0 (already, when the
+             * image is one strip: no input row ever lands in them) */
+            const int32_t s0 = y0 < 0 ? -y0 : 0, s1 = in_h - y0 < nin ? in_h - y0 : nin;
+            for (int32_t s = 0; s < nin && j1 > j0; ++s) {
+                if (s == s0 && s1 > s0) {
+                    strip_widen(in_j0 + (y0 + s0) * row_bytes + c0, C, off2,
+                                band + s0 * STRIP_R + 2 * j0, j1 - j0, s1 - s0,
+                                row_bytes - ((j1 - j0) & ~1) * C);
+                    s = s1 - 1;
+                } else if (out_h > kmax) {   /* words of columns [j0, j1) */
+                    dw_zero(band + s * STRIP_R + 4 * (j0 >> 1), CP, ((j1 + 1) >> 1) - (j0 >> 1));
+                }
+            }
+            int8_t *o = output + c0 + oy * out_w * C;
+            if (strip6) {
+                const dw_strip6_t a6 = {CP - nrows * sh * STRIP_R, 1 - nrows * out_w * C,
+                                        nrows * sh * STRIP_R, tbl + 40, band, tbl, o, C};
+                strip6(&a6);
+                continue;
+            }
+            a.xadj = CP - nrows * sh * STRIP_R;
+            a.oadj = 1 - nrows * out_w * C;
+            a.nrows = nrows;
+            a.x = band;
+            a.k = tbl;
+            a.o = o;
+            strip(&a);
+        }
+    }
+}
+
+/* Channel-pair plane path, for the layers the tap-pair paths do not take (stride_w > 2); 3x3,
+ * dilation 1, depth multiplier 1, in_c % 4 == 0, rq_fast, full act range:
  * G channel groups of 4 at a time (G = 2 on narrow images, halving the per-row work; else 1)
  * over the whole image. The groups' 9 weight words are widened once per call, and every input
  * row once per group (x + offset, SXTAB16) into a band of 3 row slots (input row iy in slot
@@ -779,22 +1291,24 @@ void ed_depthwise_conv(const ed_depthwise_conv_params_t *p, const int8_t *input,
     const int full = lo == -128 && hi == 127;
     const dw_t d = {bias, mult, shift, 2 * zp + 1, lo, hi, x_step, y_step, w_row};
     const int32_t ncols = (p->out_w - 1) * p->stride_w + 3;   /* the band's columns */
-    const int32_t R = 2 * (ncols + 1) <= 32 ? 32 : 128;        /* plane3x3's band row pitch */
     const int32_t G = p->in_c % 8 == 0 && ncols * 48 <= PLANE_BAND_BYTES ? 2 : 1;
     /* the plane paths (dm == 1 also makes the filter's column step in_c, like the input's);
      * the choice matches depthwise_conv_scratch.h's */
-    const int wide = p->out_w >= 6 && (p->stride_w == 1 || p->stride_w == 2) &&
-                     2 * (ncols + 1) <= 128;
+    const int sw12 = p->stride_w == 1 || p->stride_w == 2;
+    const int strips = sw12 && 2 * (ncols + 1) <= STRIP_R;
+    const int wide = !strips && sw12 && p->out_w >= 6 && 2 * (ncols + 1) <= 128;
     if (fast && full && dm == 1 && p->k_h == 3 && p->k_w == 3 && p->dil_h == 1 &&
-        p->dil_w == 1 && simd_c == p->in_c && (wide || ncols * 24 * G <= PLANE_BAND_BYTES)) {
+        p->dil_w == 1 && simd_c == p->in_c && (strips || wide || ncols * 24 * G <= PLANE_BAND_BYTES)) {
         const uintptr_t in0 = (uintptr_t)input, out0 = (uintptr_t)output;
         const uintptr_t in_size = (uintptr_t)p->in_h * (uintptr_t)row;
         const uintptr_t out_size = (uintptr_t)p->out_h * (uintptr_t)p->out_w * (uintptr_t)out_c;
         const int apart = out0 + out_size <= in0 || in0 + in_size <= out0;
         if (apart || (intptr_t)(out0 - in0) % p->in_c == 0) {
             /* the arena scratch (depthwise_conv_scratch.h) */
-            if (wide)
-                plane3x3(p, &d, input, output, off2, ncols, R, (uint8_t *)p->scratch);
+            if (strips)
+                plane_strips(p, &d, input, output, off2, ncols, (uint8_t *)p->scratch);
+            else if (wide)
+                plane3x3(p, &d, input, output, off2, ncols, 128, (uint8_t *)p->scratch);
             else
                 plane3x3_pairs(p, &d, input, output, off2, ncols, G,
                                (uint32_t *)(void *)p->scratch);

@@ -82,3 +82,36 @@ def test_emission_is_deterministic_and_float_edges_work(tmp_path):
     ours = run_host(exe, xin, 0, a.output_elements, np.float32)
     r = compare(ours, reference_outputs(tfl, xin))
     assert r["bitexact"] == 1.0 and r["max_abs_diff"] == 0.0
+
+
+def test_filter16_layout():
+    """layouts.filter16: per block of channels (triples from K4 = 12 on, then pairs; an odd
+    out_c without triples pairs its last row with zeros) and per 4-k group, each row's
+    (w0, w2), (w1, w3); k >= K zero up to K4. Rebuilt here from that description."""
+    from pipeline.compiler.layouts import filter16, filter16_size, triples
+    rng = np.random.default_rng(0)
+    for out_c in range(1, 14):
+        for k in (3, 4, 8, 12, 16, 27, 64):
+            w = rng.integers(-128, 128, out_c * k).astype(np.int8)
+            f = filter16(w, out_c, k)
+            k8 = (k + 3) // 4 * 4             # K4
+            t = triples(out_c, k)
+            assert f.size == filter16_size(out_c, k) and f.dtype == np.int16
+            pairs = (0, 2, 1)[out_c % 3]
+            if k8 >= 12 and out_c >= 2 * pairs + 3:
+                assert 3 * t + 2 * pairs == out_c
+            else:
+                assert t == 0
+            rows = np.zeros((out_c + 1, k8), np.int16)
+            rows[:out_c, :k] = w.reshape(out_c, k)
+            pos = 0
+            blocks = [(3 * i, 3) for i in range(t)] + \
+                [(oc, 2) for oc in range(3 * t, out_c, 2)]
+            for oc0, n in blocks:
+                for g in range(k8 // 4):
+                    for r in range(n):
+                        row = rows[oc0 + r] if oc0 + r < out_c else np.zeros(k8, np.int16)
+                        q = row[4 * g:4 * g + 4]
+                        assert list(f[pos:pos + 4]) == [q[0], q[2], q[1], q[3]]
+                        pos += 4
+            assert pos == f.size

@@ -145,7 +145,7 @@ def im2col_model() -> bytes:
 @pytest.mark.parametrize("target,optimize", [(t, "auto") for t in DSP_TARGETS] + [("cortex-m4", "size")])
 def test_im2col_paths_bitexact(im2col_model, target, optimize):
     """size: int8 weights, whose k in [K, K4) are the next row's weights (the gathered zeros
-    there matter; filter16 pads them with zero weights)."""
+    there matter; filter16 pads them with zero weights to K4)."""
     _check(im2col_model, target, optimize)
 
 
@@ -171,9 +171,9 @@ def _narrow_conv_activations(tfl: bytes) -> bytes:
 
 @pytest.mark.parametrize("optimize", ("auto", "size"))
 def test_conv_gemm_loops_bitexact(optimize):
-    """dsp/conv.c's assembly loops, one branch per variant (both weight layouts): K8 / 4 = 2, 4
-    and 8 passes (filter16: K = 8, 16, 32; K = 4 and 12 read 4 x words past K4 against its zero
-    padding), K4 / 4 odd for int8 rows (K = 4, 12, 27), odd out_c (the C path's last pair) and
+    """dsp/conv.c's assembly loops, one branch per variant (both weight layouts): K4 / 4 = 2, 4
+    and 8 passes (K = 8, 16, 32), K4 / 4 odd (K = 4, 12, 27: the _odd entries, filter16's
+    2x3 loops with K = 27 and the clamp), odd out_c (the C path's last pair) and
     out_c = 1 (the C path only), biases far from zero, activation ranges narrower than int8 (the
     _clamp loops, _narrow_conv_activations); 35 pixels: the odd last pixel."""
     import keras
@@ -203,46 +203,59 @@ def test_conv_gemm_loops_bitexact(optimize):
     _check(tfl, "cortex-m4", optimize)
 
 
+def _general_requant_convs(tfl: bytes, out_cs: tuple) -> bytes:
+    """The convs with out_c in out_cs get channel 0's filter scale times 2^12: its effective
+    scale passes 0.5 (shift >= 0), so rq_fast2 does not apply and the whole conv takes
+    dsp/conv.c's C path with the general requantization (channel 0 saturates; the others
+    stay in range). TFLM and the compiler read the same patched model."""
+    import flatbuffers
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as S
+    m = S.ModelT.InitFromPackedBuf(bytearray(tfl), 0)
+    g = m.subgraphs[0]
+    for op in g.operators:
+        code = m.operatorCodes[op.opcodeIndex]
+        if max(code.builtinCode, code.deprecatedBuiltinCode) != S.BuiltinOperator.CONV_2D:
+            continue
+        w = g.tensors[op.inputs[1]]
+        if int(w.shape[0]) in out_cs:
+            w.quantization.scale = [float(s) for s in w.quantization.scale]
+            w.quantization.scale[0] *= 4096.0
+    b = flatbuffers.Builder(0)
+    b.Finish(m.Pack(b), file_identifier=b"TFL3")
+    return bytes(b.Output())
 
-@pytest.mark.parametrize("target", DSP_TARGETS)
-def test_depthwise_strips_bitexact(target):
-    """dsp/depthwise_conv.c's 3x3 plane paths. Strips (<= 15 band columns): the N-output steps
-    (out_w 3, 5, 6 at stride 1 and 2, 12 at stride 1), the generic 4/2/1-output steps (out_w 1,
-    2, 8, 13), images of several strips (31 rows: 14 + 14 + 3 at stride 1, 7 + 7 + 2 at
-    stride 2), padded or not, and depthwise chains the planner may run in place. Ring band
-    (wider): 6-output steps (out_w 18; 12 at stride 2) and 4/2/1-output ones (out_w 25).
-    Channel pairs: stride 3."""
+
+@pytest.mark.parametrize("target,optimize", [(t, "auto") for t in DSP_TARGETS] + [("cortex-m4", "size")])
+def test_conv_triple_loops_bitexact(target, optimize):
+    """dsp/conv.c's 2x3 loops (filter16 with K4 >= 12: channel triples, then 0, 1 or 2 pairs in
+    the same call): out_c % 3 == 0, 1 (2 tail pairs), 2 (1 tail pair); out_c = 3 (no pair) and 4
+    (pairs only); K4 / 4 = 4, 6, 8 and 16 passes (U = 4, 2, 8, 8), K = 12 (3: the _odd entry)
+    and 27 (7: the u8_odd entry); the _clamp loop (_narrow_conv_activations) with tail pairs; the
+    general requantization of triples and pairs in the C path (_general_requant_convs:
+    out_c 11 and 13); 35 pixels: the odd last pixel. size: the same shapes on int8 rows."""
     import keras
     from tests.compiler.convert import to_int8_tflite
     L = keras.layers
-    init = keras.initializers.RandomNormal(stddev=0.3, seed=5)
-    x = keras.Input((31, 25, 12), batch_size=1, name="in000")
-
-    def crop(w):   # width w: a (1, 26 - w) depthwise (the pixel path)
-        return L.DepthwiseConv2D((1, 26 - w), depthwise_initializer=init)(x) if w < 25 else x
-
-    def dw(t, s=1, pad="same", act=None):
-        return L.DepthwiseConv2D(3, strides=s, padding=pad, activation=act,
-                                 depthwise_initializer=init, bias_initializer=init)(t)
+    init = keras.initializers.RandomNormal(stddev=0.3, seed=7)
+    big = keras.initializers.RandomNormal(stddev=40.0, seed=8)
+    x = keras.Input((5, 7, 8), batch_size=1, name="in000")
+    c3 = L.Conv2D(3, 1, kernel_initializer=init)(x)
+    c4 = L.Conv2D(4, 1, kernel_initializer=init)(x)
     outs = [
-        dw(crop(13)),                        # 13: 4-output steps and a 1-output step
-        dw(crop(12)),                        # 12: two 6-output steps
-        dw(dw(crop(6)), act="relu"),         # 6, chained
-        dw(crop(6), 2),                      # 3 at stride 2
-        dw(crop(5)),                         # 5
-        dw(crop(5), pad="valid"),            # 3, no padding
-        dw(crop(11), 2),                     # 6 at stride 2
-        dw(crop(10), 2, "valid"),            # 4 at stride 2, no padding
-        dw(crop(9), 2),                      # 5 at stride 2
-        dw(crop(2)),                         # 2
-        dw(crop(1)),                         # 1
-        dw(crop(8), act="relu"),             # 8
-        dw(crop(25)),                        # ring: 25
-        dw(crop(18)),                        # ring: 18
-        dw(crop(24), 2),                     # ring: 12 at stride 2
-        dw(crop(13), 3),                     # stride 3: the channel-pair path
-        dw(crop(6), (2, 1)),                 # strides (2, 1), (1, 2): 4/2/1-output steps
-        dw(crop(11), (1, 2)),
+        L.Conv2D(6, (1, 2), kernel_initializer=init, bias_initializer=init)(x),       # K = 16
+        L.Conv2D(7, (1, 3), padding="same", kernel_initializer=init)(x),              # K = 24
+        L.Conv2D(8, 2, padding="same", kernel_initializer=init, bias_initializer=big)(x),  # 32
+        L.Conv2D(10, (2, 4), padding="same", kernel_initializer=init)(x),             # K = 64
+        L.Conv2D(3, (1, 2), kernel_initializer=init, bias_initializer=init)(x),       # T = 1
+        L.Conv2D(4, (1, 2), kernel_initializer=init)(x),                              # pairs
+        L.Conv2D(5, 3, padding="same", kernel_initializer=init, bias_initializer=init)(c3),  # 27
+        L.Conv2D(9, (3, 1), padding="same", kernel_initializer=init)(c4),             # K = 12
+        L.Conv2D(7, 2, padding="same", kernel_initializer=init, bias_initializer=big,
+                 activation="relu6")(x),                                              # clamp
+        L.Conv2D(11, (1, 2), kernel_initializer=init, bias_initializer=init)(x),      # general
+        L.Conv2D(13, 3, padding="same", kernel_initializer=init)(c3),                 # general
     ]
     model = keras.Model(x, outs)
-    _check(to_int8_tflite(model, seed=7, ranges=[(-2.0, 3.0)]), target)
+    tfl = to_int8_tflite(model, seed=6, ranges=[(-2.0, 3.0)])
+    tfl = _general_requant_convs(_narrow_conv_activations(tfl), (11, 13))
+    _check(tfl, target, optimize)

@@ -9,9 +9,8 @@
  *   2. two output channels at a time, a 2x2 output block per pass: per 4 k, 2 LDRD of inputs,
  *      then either 2 LDRD of widened weights (filter16, pipeline/compiler/layouts.py) and 8 SMLAD
  *      (12 instructions per 16 MACs, MAC16_ASM) or 2 LDR of int8 weights, 4 SXTB16 and 8 SMLAD
- *      (16, MAC8_ASM). filter16 rows are padded with zero weights to K8 (a multiple of 8), so
- *      its K loop always runs whole 8-k passes; the 4 x words past K4 it then reads are
- *      multiplied by 0 (whatever they hold: the scratch after step 1's words).
+ *      (16, MAC8_ASM). filter16 rows are padded with zero weights to K4; with K4 / 4 odd the
+ *      loops (the _odd variants, as for int8 rows) enter their first 8-k pass halfway.
  *   3. requantization of the 4 outputs from a per-call table (pair_t, one entry per channel
  *      pair): rq_fast2 below when every channel allows it, requant_dsp.h's exact general form
  *      otherwise.
@@ -19,11 +18,13 @@
  * (GEMM16_ASM, GEMM8_ASM: no call, no spill per block): per block one LDM of the table entry
  * straight into the 4 accumulators and the x pointer, the K loop (U = 2, 4 or 8 groups of 4 k
  * per pass, one CMP/BNE each), one LDM of the 6 requantization constants, 4 x (SMMLAR, ADD,
- * ASR, SSAT), 4 STRB, the output pointers and the pair loop: 26 + 12 * K8 / 4 + 2 * K8 / (4 U)
- * instructions with filter16 (4 more with int8 rows, whose K loop is 16 per 4 k). The C path
- * (gemm_c) takes the general requantization and, with the fast one, the last pair of an odd
- * out_c (its row 1 is a zero row in filter16, a repeat of row 0 in int8, and is not stored).
- *
+ * ASR, SSAT), 4 STRB, the output pointers and the pair loop: 26 + 12 * K4 / 4 + 2 * K4 / (4 U)
+ * instructions with filter16 (1 more with K4 / 4 odd: the branch into the first pass) (4 more with int8 rows, whose K loop is 16 per 4 k).
+ * filter16 from K4 = 12 on (layouts.py triples()) blocks the channels 3 at a time: out_c =
+ * 3 T + 2 P, and GEMM24_ASM runs the T 2x3 blocks (17 instructions per 4 k and 24 MACs, per
+ * block 40 + 17 * K4 / 4 + 3 * K4 / (4 U)), then the P pairs as GEMM16_ASM in the same call.
+ * The C path (gemm_c, channel by channel) takes the general requantization and, with the fast
+ * one, the last channel of an odd out_c without triples (filter16 pairs it with a zero row).
  * Steps 1 and 2 accumulate 2 * acc (doubled inputs). The fast table holds the doubled bias;
  * the general form starts from 0 and adds the bias after halving, so any int32 bias wraps as
  * in the reference. |2 * sum| <= 2 * K * 128 * 255: exact in int32 for K < 32768, and the
@@ -43,7 +44,7 @@
  *
  * Scratch (p->scratch, conv_scratch.h): K4 words for step 1, 2 * K4 + 4 bytes of int8 windows
  * when in_c % 4 != 0 (see conv_im2col.h), then 44 bytes per output channel pair for step 3
- * (at least 16 bytes follow step 1's words: filter16's K8 padding reads stay inside).
+ * (64 per triple: never more in all).
  *
  * Memory overlap (planner, overlap.py): pixel q's outputs may overwrite input only where no
  * window of a pixel >= q reads. Both windows of a pair are in the scratch before either pixel's
@@ -54,6 +55,14 @@
 #include "conv_im2col.h"
 #include "requant_dsp.h"
 #include "simd.h"
+
+/* filter16's channel triples (layouts.py triples(): 3 T + 2 P = out_c with P = 0, 1 or 2
+ * pairs after them), from K4 = 12 on; 0: pairs only */
+static int32_t ed_triples(int32_t out_c, int32_t K) {
+    const int32_t pairs = out_c % 3 == 0 ? 0 : out_c % 3 == 1 ? 2 : 1;
+    if ((K + 3) / 4 * 4 < 12 || out_c < 2 * pairs + 3) return 0;
+    return (out_c - 2 * pairs) / 3;
+}
 
 /* Step 3's table, one entry per output channel pair (oc, oc+1), in the order the assembly
  * loads it: the 4 accumulators' start (s00, s01: channel oc of pixels A, B; s10, s11: oc+1)
@@ -67,21 +76,42 @@ typedef struct {
 _Static_assert(sizeof(pair_t) == ED_CONV_PAIR_BYTES, "conv_scratch.h's table entry size");
 _Static_assert(offsetof(pair_t, x) == 16 && offsetof(pair_t, m0) == 20, "the assembly's LDMs");
 
-/* The assembly loops' first argument (with the pixel pair's outputs pa, pb as the second and
- * third); pa, pb and its first 6 words make their stack frame (offsets below). */
+/* The same per channel triple (filter16 with triples: these entries come first, the pairs'
+ * follow): the 6 accumulators' start (channel oc + i of pixels A, B at acc[2 i], acc[2 i + 1]),
+ * the triple's weights (the x pointer is in the frame), (multiplier, half, e1) per channel.
+ * 64 bytes per 3 channels: never more than the pairs' 44 per 2 that conv_scratch.h counts. */
 typedef struct {
-    const pair_t *tend;              /* [sp, #8]: the end of the full channel pairs */
-    const pair_t *tab;               /* #12: the first pair */
+    int32_t acc[6];
+    const int16_t *w;
+    int32_t mhe[9];
+} triple_t;
+_Static_assert(sizeof(triple_t) == 64 && offsetof(triple_t, mhe) == 28, "the assembly's LDMs");
+
+/* The assembly loops' first argument (with the pixel pair's outputs pa, pb as the second and
+ * third); pa, pb and its first 6 words (8 in the 2x3 loops) make their stack frame. */
+typedef struct {
+    const void *tend;                /* [sp, #8]: the end of the full channel pairs (triples) */
+    const void *tab;                 /* #12: the first pair (triple) */
     int32_t lo, hi;                  /* #16, #20: activation range (_clamp variants) */
-    int32_t wadj;                    /* #24: int8 rows: from row 0's end to the next pair */
+    union {
+        int32_t wadj;                /* #24: int8 rows: from row 0's end to the next pair */
+        const pair_t *tend2;         /* #24: 2x3 loops: the end of the pairs after the triples */
+    };
     const uint32_t *xend;            /* #28: the end of the K loop in step 1's words */
+    const uint32_t *x;               /* #32: 2x3 loops: step 1's words */
+    const int16_t *w2;               /* #36: 2x3 loops: the weights of the pairs */
     const void *w;                   /* weights of pair 0 */
     int32_t d1;                      /* int8 rows: row 1 at row 0 + d1 (= K) */
 } gemm_args_t;
+_Static_assert(offsetof(gemm_args_t, w) == 32 && offsetof(gemm_args_t, d1) == 36, "ENTER_ASM");
 
-/* 1 when every channel meets rq_fast2's conditions (header); fills the table either way */
-static int fill_table(const ed_conv_params_t *p, pair_t *t, const uint32_t *buf, int32_t K) {
-    const int32_t zp = p->output_offset, out_c = p->out_c;
+static inline int32_t half_of(int32_t zp, int32_t e1) { return (2 * zp + 1) * (1 << e1); }
+
+/* 1 when every channel meets rq_fast2's conditions (header); fills the table either way:
+ * t3 triple_t entries for channels [0, 3 t3) (filter16 rows at w16), then pair_t entries */
+static int fill_table(const ed_conv_params_t *p, void *tab, const uint32_t *buf, int32_t K,
+                      int32_t t3, const int16_t *w16) {
+    const int32_t zp = p->output_offset, out_c = p->out_c, k4 = (K + 3) / 4 * 4;
     const int64_t bmax = (int64_t)(1 << 30) - 1 - (int64_t)K * 128 * 255;  /* |acc| < 2^30 */
     int fast = zp >= -128 && zp <= 127 && bmax > 0;
     for (int32_t oc = 0; oc < out_c; ++oc) {
@@ -89,7 +119,19 @@ static int fill_table(const ed_conv_params_t *p, pair_t *t, const uint32_t *buf,
         const int32_t b = p->bias ? p->bias[oc] : 0;
         if (m <= (1 << 30) || e < 1 || e > 22 || b > bmax || b < -bmax) fast = 0;
     }
-    for (int32_t oc = 0; oc < out_c; oc += 2, ++t) {
+    triple_t *tt = (triple_t *)tab;
+    for (int32_t i = 0; i < t3; ++i, ++tt) {
+        for (int32_t j = 0; j < 3; ++j) {
+            const int32_t oc = 3 * i + j, e1 = fast ? -p->shift[oc] - 1 : 0;
+            tt->acc[2 * j] = tt->acc[2 * j + 1] = fast && p->bias ? 2 * p->bias[oc] : 0;
+            tt->mhe[3 * j] = p->multiplier[oc];
+            tt->mhe[3 * j + 1] = half_of(zp, e1);
+            tt->mhe[3 * j + 2] = e1;
+        }
+        tt->w = w16 + 3 * i * k4;
+    }
+    pair_t *t = (pair_t *)(void *)tt;
+    for (int32_t oc = 3 * t3; oc < out_c; oc += 2, ++t) {
         const int32_t oc1 = oc + 1 < out_c ? oc + 1 : oc;   /* odd out_c: row 0's constants */
         const int32_t b0 = p->bias ? p->bias[oc] : 0, b1 = p->bias && oc1 != oc ? p->bias[oc1] : 0;
         const int32_t e1_0 = fast ? -p->shift[oc] - 1 : 0, e1_1 = fast ? -p->shift[oc1] - 1 : 0;
@@ -97,10 +139,10 @@ static int fill_table(const ed_conv_params_t *p, pair_t *t, const uint32_t *buf,
         t->acc[2] = t->acc[3] = fast ? 2 * b1 : 0;
         t->x = buf;
         t->m0 = p->multiplier[oc];
-        t->half0 = (2 * zp + 1) * (1 << e1_0);
+        t->half0 = half_of(zp, e1_0);
         t->e1_0 = e1_0;
         t->m1 = p->multiplier[oc1];
-        t->half1 = (2 * zp + 1) * (1 << e1_1);
+        t->half1 = half_of(zp, e1_1);
         t->e1_1 = e1_1;
     }
     return fast;
@@ -125,105 +167,53 @@ static inline int8_t rq_general(int32_t s, int32_t m, int32_t shift, int32_t zp,
     return clamp8(ed_mbqm_dsp(s, m, shift) + zp, lo, hi);
 }
 
-/* The C path's 4 k of the 2x2 block with int8 weights: rows w, w + d1 against the words
- * x[0..3] of step 1; advances x by 4 words and w by 4 bytes (the same instructions as
- * MAC8_ASM; in assembly because GCC 12 spills the block's 13 live registers). */
-#define MAC_GROUP(x, w, d1, s00, s01, s10, s11)                                                   \
-    do {                                                                                          \
-        uint32_t xa02, xa13, xb02, xb13, v, e;                                                    \
-        __asm__("ldrd   %[xa02], %[xa13], [%[px]], #8\n\t"                                         \
-                "ldrd   %[xb02], %[xb13], [%[px]], #8\n\t"                                         \
-                "ldr    %[v], [%[pw], %[d1]]\n\t"                                                  \
-                "sxtb16 %[e], %[v]\n\t"                                                             \
-                "smlad  %[s10], %[e], %[xa02], %[s10]\n\t"                                          \
-                "smlad  %[s11], %[e], %[xb02], %[s11]\n\t"                                          \
-                "sxtb16 %[e], %[v], ror #8\n\t"                                                     \
-                "smlad  %[s10], %[e], %[xa13], %[s10]\n\t"                                          \
-                "smlad  %[s11], %[e], %[xb13], %[s11]\n\t"                                          \
-                "ldr    %[v], [%[pw]], #4\n\t"                                                     \
-                "sxtb16 %[e], %[v]\n\t"                                                             \
-                "smlad  %[s00], %[e], %[xa02], %[s00]\n\t"                                          \
-                "smlad  %[s01], %[e], %[xb02], %[s01]\n\t"                                          \
-                "sxtb16 %[e], %[v], ror #8\n\t"                                                     \
-                "smlad  %[s00], %[e], %[xa13], %[s00]\n\t"                                          \
-                "smlad  %[s01], %[e], %[xb13], %[s01]"                                               \
-                : [px] "+r"(x), [pw] "+r"(w), [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10),   \
-                  [s11] "+r"(s11), [xa02] "=&r"(xa02), [xa13] "=&r"(xa13), [xb02] "=&r"(xb02),      \
-                  [xb13] "=&r"(xb13), [v] "=&r"(v), [e] "=&r"(e)                                    \
-                : [d1] "r"(d1)                                                                    \
-                : "memory");                                                                      \
-    } while (0)
+typedef uint32_t __attribute__((may_alias)) ed_word_t;
 
-/* The same with filter16 (as MAC16_ASM): advances w by 16 bytes. */
-#define MAC_GROUP16(x, w, s00, s01, s10, s11)                                                     \
-    do {                                                                                          \
-        uint32_t xa02, xa13, xb02, xb13, v02, v13;                                                \
-        __asm__("ldrd   %[xa02], %[xa13], [%[px]], #8\n\t"                                         \
-                "ldrd   %[xb02], %[xb13], [%[px]], #8\n\t"                                         \
-                "ldrd   %[v02], %[v13], [%[pw]], #8\n\t"                                           \
-                "smlad  %[s00], %[v02], %[xa02], %[s00]\n\t"                                        \
-                "smlad  %[s01], %[v02], %[xb02], %[s01]\n\t"                                        \
-                "smlad  %[s00], %[v13], %[xa13], %[s00]\n\t"                                        \
-                "smlad  %[s01], %[v13], %[xb13], %[s01]\n\t"                                        \
-                "ldrd   %[v02], %[v13], [%[pw]], #8\n\t"                                           \
-                "smlad  %[s10], %[v02], %[xa02], %[s10]\n\t"                                        \
-                "smlad  %[s11], %[v02], %[xb02], %[s11]\n\t"                                        \
-                "smlad  %[s10], %[v13], %[xa13], %[s10]\n\t"                                        \
-                "smlad  %[s11], %[v13], %[xb13], %[s11]"                                             \
-                : [px] "+r"(x), [pw] "+r"(w), [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10),   \
-                  [s11] "+r"(s11), [xa02] "=&r"(xa02), [xa13] "=&r"(xa13), [xb02] "=&r"(xb02),      \
-                  [xb13] "=&r"(xb13), [v02] "=&r"(v02), [v13] "=&r"(v13)                            \
-                :                                                                                 \
-                : "memory");                                                                      \
-    } while (0)
-
-/* The C path: pairs [oc0 / 2, end) of the pixel pair, `groups` passes of 4 k (even with
- * filter16). Fast: rq_fast2 from the table (the odd out_c's last pair); general: the doubled
- * sums halved, the bias added with int32 wrap as in the reference, ed_mbqm_dsp. */
-static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, const pair_t *tab,
-        int32_t oc0, int32_t groups, int fast, int8_t *out_a, int8_t *out_b) {
-    const int32_t out_c = p->out_c, K = p->k_h * p->k_w * p->in_c;  /* int8 row stride: K */
+/* The C path, channel by channel: channels [oc0, out_c) of the pixel pair, `groups` passes of
+ * 4 k over step 1's words x0 (filter16: its rows in triples, then pairs; int8 rows of K).
+ * Fast: rq_fast2 (the odd out_c's last channel when there are no triples); general: the
+ * doubled sums halved, the bias added with int32 wrap as in the reference, ed_mbqm_dsp. */
+static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t oc0,
+        int32_t groups, int32_t t3, int fast, const uint32_t *x0, int8_t *out_a, int8_t *out_b) {
+    const int32_t out_c = p->out_c, K = p->k_h * p->k_w * p->in_c, k4 = 4 * groups;
     const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max;
-    for (int32_t oc = oc0; oc < out_c; oc += 2) {
-        const pair_t *t = tab + oc / 2;
-        const int two = oc + 1 < out_c;
-        int32_t s00 = t->acc[0], s01 = t->acc[1], s10 = t->acc[2], s11 = t->acc[3];
-        const uint32_t *x = t->x;
+    for (int32_t oc = oc0; oc < out_c; ++oc) {
+        const int32_t b = p->bias ? p->bias[oc] : 0;
+        int32_t sa = fast ? 2 * b : 0, sb = sa;
+        const uint32_t *x = x0;
         if (p->filter16) {
-            const int16_t *v = p->filter16 + (int64_t)oc * 4 * groups;   /* 2 rows of K8 */
-            for (int32_t g = groups; g > 0; g -= 2) {
-                MAC_GROUP16(x, v, s00, s01, s10, s11);
-                MAC_GROUP16(x, v, s00, s01, s10, s11);
+            const int16_t *r;
+            int32_t step;                                     /* words from group to group */
+            if (oc < 3 * t3) {
+                r = p->filter16 + (oc / 3) * 3 * k4 + (oc % 3) * 4;
+                step = 6;
+            } else {
+                const int32_t j = oc - 3 * t3;
+                r = p->filter16 + 3 * t3 * k4 + (j / 2) * 2 * k4 + (j % 2) * 4;
+                step = 4;
+            }
+            const ed_word_t *w = (const ed_word_t *)(const void *)r;
+            for (int32_t g = groups; g > 0; --g, x += 4, w += step) {
+                sa = __smlad(w[0], x[0], __smlad(w[1], x[1], sa));
+                sb = __smlad(w[0], x[2], __smlad(w[1], x[3], sb));
             }
         } else {
-            const int32_t d1 = two ? K : 0;                  /* odd out_c: row 0 again */
             const int8_t *w = p->filter + (int64_t)oc * K;
-            for (int32_t g = groups >> 1; g > 0; --g) {
-                MAC_GROUP(x, w, d1, s00, s01, s10, s11);
-                MAC_GROUP(x, w, d1, s00, s01, s10, s11);
+            for (int32_t g = groups; g > 0; --g, x += 4, w += 4) {
+                const uint32_t v = ed_load4(w), e02 = __sxtb16(v), e13 = ed_sxtb16_ror8(v);
+                sa = __smlad(e02, x[0], __smlad(e13, x[1], sa));
+                sb = __smlad(e02, x[2], __smlad(e13, x[3], sb));
             }
-            if (groups & 1) MAC_GROUP(x, w, d1, s00, s01, s10, s11);
         }
-        int8_t o00, o01, o10, o11;
+        const int32_t m = p->multiplier[oc];
         if (fast) {
-            o00 = clamp8(rq_fast2(s00, t->m0, t->half0, t->e1_0) >> 1, lo, hi);
-            o01 = clamp8(rq_fast2(s01, t->m0, t->half0, t->e1_0) >> 1, lo, hi);
-            o10 = clamp8(rq_fast2(s10, t->m1, t->half1, t->e1_1) >> 1, lo, hi);
-            o11 = clamp8(rq_fast2(s11, t->m1, t->half1, t->e1_1) >> 1, lo, hi);
+            const int32_t e1 = -p->shift[oc] - 1, h = half_of(zp, e1);
+            out_a[oc] = clamp8(rq_fast2(sa, m, h, e1) >> 1, lo, hi);
+            out_b[oc] = clamp8(rq_fast2(sb, m, h, e1) >> 1, lo, hi);
         } else {
-            const int32_t oc1 = oc + two, sh0 = p->shift[oc], sh1 = p->shift[oc1];
-            const uint32_t b0 = p->bias ? (uint32_t)p->bias[oc] : 0;
-            const uint32_t b1 = p->bias ? (uint32_t)p->bias[oc1] : 0;
-            o00 = rq_general((int32_t)((uint32_t)(s00 >> 1) + b0), t->m0, sh0, zp, lo, hi);
-            o01 = rq_general((int32_t)((uint32_t)(s01 >> 1) + b0), t->m0, sh0, zp, lo, hi);
-            o10 = rq_general((int32_t)((uint32_t)(s10 >> 1) + b1), t->m1, sh1, zp, lo, hi);
-            o11 = rq_general((int32_t)((uint32_t)(s11 >> 1) + b1), t->m1, sh1, zp, lo, hi);
-        }
-        out_a[oc] = o00;
-        out_b[oc] = o01;
-        if (two) {
-            out_a[oc + 1] = o10;
-            out_b[oc + 1] = o11;
+            const int32_t sh = p->shift[oc];
+            out_a[oc] = rq_general((int32_t)((uint32_t)(sa >> 1) + (uint32_t)b), m, sh, zp, lo, hi);
+            out_b[oc] = rq_general((int32_t)((uint32_t)(sb >> 1) + (uint32_t)b), m, sh, zp, lo, hi);
         }
     }
 }
@@ -270,12 +260,13 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, const pa
     "smlad  r0, r12, r8, r0\n\t"                                                                  \
     "smlad  r1, r12, r10, r1\n\t"
 
-/* rq_fast2 of accumulator A with (multiplier M, half H, e1 E), SSAT to int8; r4 temporary */
-#define RQ_ASM(A, M, H, E)                                                                        \
-    "smmlar r4, " A ", " M ", " H "\n\t"                                                          \
-    "add    " A ", r4, " A ", asr #31\n\t"                                                        \
+/* rq_fast2 of accumulator A with (multiplier M, half H, e1 E), SSAT to int8; T temporary */
+#define RQT_ASM(A, M, H, E, T)                                                                    \
+    "smmlar " T ", " A ", " M ", " H "\n\t"                                                       \
+    "add    " A ", " T ", " A ", asr #31\n\t"                                                     \
     "asr    " A ", " A ", " E "\n\t"                                                              \
     "ssat   " A ", #8, " A ", asr #1\n\t"
+#define RQ_ASM(A, M, H, E) RQT_ASM(A, M, H, E, "r4")
 
 /* the 4 outputs from the constants in r7-r12 */
 #define RQ4_ASM                                                                                   \
@@ -283,13 +274,14 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, const pa
     RQ_ASM("r2", "r10", "r11", "r12") RQ_ASM("r3", "r10", "r11", "r12")
 
 /* _clamp variants: the activation range [lo, hi] (frame) on the 4 outputs */
-#define CLAMP_ASM(A)                                                                              \
-    "cmp    " A ", r7\n\t"                                                                        \
+#define CLAMPR_ASM(A, LO, HI)                                                                     \
+    "cmp    " A ", " LO "\n\t"                                                                    \
     "it     lt\n\t"                                                                               \
-    "movlt  " A ", r7\n\t"                                                                        \
-    "cmp    " A ", r8\n\t"                                                                        \
+    "movlt  " A ", " LO "\n\t"                                                                    \
+    "cmp    " A ", " HI "\n\t"                                                                    \
     "it     gt\n\t"                                                                               \
-    "movgt  " A ", r8\n\t"
+    "movgt  " A ", " HI "\n\t"
+#define CLAMP_ASM(A) CLAMPR_ASM(A, "r7", "r8")
 #define CLAMP4_ASM                                                                                \
     "ldrd   r7, r8, [sp, #16]\n\t"                                                                \
     CLAMP_ASM("r0") CLAMP_ASM("r1") CLAMP_ASM("r2") CLAMP_ASM("r3")
@@ -317,7 +309,7 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, const pa
     "push   {r4-r11, lr}\n\t"                                                                     \
     "ldm    r0, {r3-r8}\n\t"                                                                      \
     "push   {r1-r8}\n\t"                  /* pa, pb, tend, tab, lo, hi, wadj, xend */             \
-    "ldr    r5, [r0, #24]\n\t"            /* w */                                                 \
+    "ldr    r5, [r0, #32]\n\t"            /* w */                                                 \
     "mov    r6, r8\n\t"                   /* xend */
 #define LEAVE_ASM(name)                                                                           \
     "add    sp, sp, #32\n\t"                                                                      \
@@ -325,17 +317,19 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, const pa
     ".size " #name ", . - " #name "\n\t"                                                          \
     ".popsection\n"
 
-/* filter16: per block 1 LDM (accumulators, x), the K loop (K8 / 4 MAC16_ASM, U per pass:
- * U = 2, or 4 or 8 when they divide K8 / 4, one CMP/BNE per pass), 1 LDM of the constants,
+/* filter16: per block 1 LDM (accumulators, x), the K loop (K4 / 4 MAC16_ASM, U per pass:
+ * U = 2, or 4 or 8 when they divide K4 / 4, one CMP/BNE per pass; K4 / 4 odd: U = 2 and ODD
+ * enters the first pass at its second MAC16_ASM), 1 LDM of the constants,
  * 4 x RQ_ASM, the stores, the pair loop */
 #define MAC16_U2_ASM MAC16_ASM MAC16_ASM
 #define MAC16_U4_ASM MAC16_U2_ASM MAC16_U2_ASM
 #define MAC16_U8_ASM MAC16_U4_ASM MAC16_U4_ASM
-#define GEMM16_ASM(name, CLAMP, UNROLLED)                                                         \
+#define GEMM16_ASM(name, CLAMP, ODD, UNROLLED)                                                    \
     ENTER_ASM(name)                                                                               \
     "mov    lr, r4\n"                         /* tab */                                           \
     "1:\n\t"                                                                                      \
-    "ldm    lr!, {r0-r4}\n"                   /* 2 b0, 2 b0, 2 b1, 2 b1, x */                     \
+    "ldm    lr!, {r0-r4}\n\t"                 /* 2 b0, 2 b0, 2 b1, 2 b1, x */                     \
+    ODD                                                                                           \
     "2:\n\t"                                                                                      \
     UNROLLED                                                                                      \
     "cmp    r4, r6\n\t"                                                                           \
@@ -355,7 +349,7 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, const pa
 #define GEMM8_ASM(name, CLAMP, ODD, UNROLLED)                                                     \
     ENTER_ASM(name)                                                                               \
     "mov    r6, r4\n\t"                       /* tab */                                           \
-    "ldr    lr, [r0, #28]\n"                  /* d1 */                                            \
+    "ldr    lr, [r0, #36]\n"                  /* d1 */                                            \
     "1:\n\t"                                                                                      \
     "ldm    r6!, {r0-r4}\n\t"                 /* 2 b0, 2 b0, 2 b1, 2 b1, x */                     \
     "str    r6, [sp, #12]\n\t"                                                                    \
@@ -376,6 +370,136 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, const pa
 #define MAC8_U2_ASM MAC8_ASM "3:\n\t" MAC8_ASM
 #define EVEN_ASM ""
 #define ODD_ASM "b      3f\n"
+#define MAC16_O2_ASM MAC16_ASM "3:\n\t" MAC16_ASM
+
+/* ---- The 2x3 loops (filter16 with triples): all triples, then the P pairs after them. ----
+ * Registers in the triple loop: r0-r5 the accumulators (channel oc + i of pixels A, B in
+ * r(2 i), r(2 i + 1)), r6 the x pointer, r7 the weights, r8-r11 the x words, r12 and lr the
+ * weight words: all 14, so the K loop's end is loaded from the frame into r12 (free at the end
+ * of a pass), and the table pointer waits in the frame ([sp, #12]) during the K loop. Per
+ * triple: 1 LDM (accumulators, w), the x pointer and the table pointer (3), the K loop (17 per
+ * 4 k, 3 per pass), 2 LDM of the 9 constants and the table pointer (3), 6 x RQT_ASM, 6 STRB and
+ * the output pointers (8), the loop (2): 40 + 17 * K4 / 4 + 3 * K4 / (4 U), 13.3 + 5.67 * K4 / 4
+ * (+ K4 / (4 U)) per channel against the 2x2 block's 13 + 6 * K4 / 4 (+ K4 / (4 U)). With
+ * K4 / 4 odd (U = 2) ODD3 and ODD2 branch into the first pass's second half (labels 5, 6).
+ * The pairs then run GEMM16_ASM's loop (r5 = w2, r6 = xend, [sp, #8] = tend2). Frame: pa, pb,
+ * tend, tab, lo, hi, tend2, xend, x, w2. */
+#define MAC24_ASM                                                                                 \
+    "ldrd   r8, r9, [r6], #8\n\t"             /* A: (x0, x2), (x1, x3) */                         \
+    "ldrd   r10, r11, [r6], #8\n\t"           /* B */                                             \
+    "ldrd   r12, lr, [r7], #8\n\t"            /* row oc */                                        \
+    "smlad  r0, r12, r8, r0\n\t"                                                                  \
+    "smlad  r1, r12, r10, r1\n\t"                                                                 \
+    "smlad  r0, lr, r9, r0\n\t"                                                                   \
+    "smlad  r1, lr, r11, r1\n\t"                                                                  \
+    "ldrd   r12, lr, [r7], #8\n\t"            /* row oc + 1 */                                    \
+    "smlad  r2, r12, r8, r2\n\t"                                                                  \
+    "smlad  r3, r12, r10, r3\n\t"                                                                 \
+    "smlad  r2, lr, r9, r2\n\t"                                                                   \
+    "smlad  r3, lr, r11, r3\n\t"                                                                  \
+    "ldrd   r12, lr, [r7], #8\n\t"            /* row oc + 2 */                                    \
+    "smlad  r4, r12, r8, r4\n\t"                                                                  \
+    "smlad  r5, r12, r10, r5\n\t"                                                                 \
+    "smlad  r4, lr, r9, r4\n\t"                                                                   \
+    "smlad  r5, lr, r11, r5\n\t"
+#define MAC24_U2_ASM MAC24_ASM MAC24_ASM
+#define MAC24_O2_ASM MAC24_ASM "5:\n\t" MAC24_ASM       /* odd entries: the triples at 5, */
+#define MAC16_O6_ASM MAC16_ASM "6:\n\t" MAC16_ASM       /* the pairs after them at 6 */
+#define MAC24_O8_ASM MAC24_O2_ASM MAC24_U2_ASM MAC24_U4_ASM  /* K4 / 4 % 8 == 7: one */
+#define MAC16_O8_ASM MAC16_O6_ASM MAC16_U2_ASM MAC16_U4_ASM  /* pass of 7 first (RGB's K4 28) */
+#define ODD5_ASM "b      5f\n\t"
+#define ODD6_ASM "b      6f\n\t"
+#define MAC24_U4_ASM MAC24_U2_ASM MAC24_U2_ASM
+#define MAC24_U8_ASM MAC24_U4_ASM MAC24_U4_ASM
+#define CLAMP6_ASM                                                                                \
+    "ldrd   r6, r7, [sp, #16]\n\t"                                                                \
+    CLAMPR_ASM("r0", "r6", "r7") CLAMPR_ASM("r1", "r6", "r7") CLAMPR_ASM("r2", "r6", "r7")       \
+    CLAMPR_ASM("r3", "r6", "r7") CLAMPR_ASM("r4", "r6", "r7") CLAMPR_ASM("r5", "r6", "r7")
+#define GEMM24_ASM(name, CLAMP3, CLAMP2, ODD3, ODD2, UNROLLED3, UNROLLED2)                                    \
+    ".syntax unified\n\t"                                                                         \
+    ".thumb\n\t"                                                                                  \
+    ".pushsection .text." #name ",\"ax\",%progbits\n\t"                                           \
+    ".p2align 2\n\t"                                                                              \
+    ".global " #name "\n\t"                                                                       \
+    ".type " #name ", %function\n\t"                                                              \
+    ".thumb_func\n"                                                                               \
+    #name ":\n\t"                                                                                 \
+    "push   {r4-r11, lr}\n\t"                                                                     \
+    "ldm    r0, {r3-r10}\n\t"                                                                     \
+    "push   {r1-r10}\n\t"                 /* pa, pb, tend, tab, lo, hi, tend2, xend, x, w2 */     \
+    "mov    lr, r4\n"                         /* tab */                                           \
+    "1:\n\t"                                                                                      \
+    "ldm    lr!, {r0-r5, r7}\n\t"             /* 2 b0, 2 b0, 2 b1, 2 b1, 2 b2, 2 b2, w */         \
+    "str    lr, [sp, #12]\n\t"                                                                    \
+    "ldr    r6, [sp, #32]\n\t"                /* x */                                             \
+    ODD3                                                                                          \
+    "2:\n\t"                                                                                      \
+    UNROLLED3                                                                                     \
+    "ldr    r12, [sp, #28]\n\t"               /* xend */                                          \
+    "cmp    r6, r12\n\t"                                                                          \
+    "bne    2b\n\t"                                                                               \
+    "ldr    lr, [sp, #12]\n\t"                                                                    \
+    "ldm    lr!, {r6-r11}\n\t"                /* m0, half0, e1_0, m1, half1, e1_1 */              \
+    RQT_ASM("r0", "r6", "r7", "r8", "r12") RQT_ASM("r1", "r6", "r7", "r8", "r12")                 \
+    RQT_ASM("r2", "r9", "r10", "r11", "r12") RQT_ASM("r3", "r9", "r10", "r11", "r12")             \
+    "ldm    lr!, {r6-r8}\n\t"                 /* m2, half2, e1_2 */                               \
+    RQT_ASM("r4", "r6", "r7", "r8", "r12") RQT_ASM("r5", "r6", "r7", "r8", "r12")                 \
+    CLAMP3                                                                                        \
+    "ldm    sp, {r6, r7, r8}\n\t"             /* pa, pb, tend */                                  \
+    "strb   r2, [r6, #1]\n\t"                                                                     \
+    "strb   r4, [r6, #2]\n\t"                                                                     \
+    "strb   r0, [r6], #3\n\t"                                                                     \
+    "strb   r3, [r7, #1]\n\t"                                                                     \
+    "strb   r5, [r7, #2]\n\t"                                                                     \
+    "strb   r1, [r7], #3\n\t"                                                                     \
+    "strd   r6, r7, [sp]\n\t"                                                                     \
+    "cmp    lr, r8\n\t"                                                                           \
+    "bne    1b\n\t"                                                                               \
+    "ldr    r9, [sp, #24]\n\t"                /* tend2 */                                         \
+    "cmp    lr, r9\n\t"                                                                           \
+    "beq    9f\n\t"                                                                               \
+    "str    r9, [sp, #8]\n\t"                                                                     \
+    "ldr    r5, [sp, #36]\n\t"                /* w2 */                                            \
+    "ldr    r6, [sp, #28]\n"                  /* xend */                                          \
+    "3:\n\t"                                                                                      \
+    "ldm    lr!, {r0-r4}\n\t"                 /* 2 b0, 2 b0, 2 b1, 2 b1, x */                     \
+    ODD2                                                                                          \
+    "4:\n\t"                                                                                      \
+    UNROLLED2                                                                                     \
+    "cmp    r4, r6\n\t"                                                                           \
+    "bne    4b\n\t"                                                                               \
+    "ldm    lr!, {r7-r12}\n\t"                /* m0, half0, e1_0, m1, half1, e1_1 */              \
+    RQ4_ASM CLAMP2 STORE4_ASM                                                                     \
+    "cmp    lr, r9\n\t"                                                                           \
+    "bne    3b\n"                                                                                 \
+    "9:\n\t"                                                                                      \
+    "add    sp, sp, #40\n\t"                                                                      \
+    "pop    {r4-r11, pc}\n\t"                                                                     \
+    ".size " #name ", . - " #name "\n\t"                                                          \
+    ".popsection\n"
+
+void ed_conv_dsp_gemm24(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm24_u4(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm24_u8(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm24_clamp(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm24_odd(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm24_clamp_odd(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm24_u8_odd(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+#define NO_ODD ""
+__asm__(GEMM24_ASM(ed_conv_dsp_gemm24, NO_CLAMP_ASM, NO_CLAMP_ASM, NO_ODD, NO_ODD, MAC24_U2_ASM,
+                   MAC16_U2_ASM)
+        GEMM24_ASM(ed_conv_dsp_gemm24_u4, NO_CLAMP_ASM, NO_CLAMP_ASM, NO_ODD, NO_ODD, MAC24_U4_ASM,
+                   MAC16_U4_ASM)
+        GEMM24_ASM(ed_conv_dsp_gemm24_u8, NO_CLAMP_ASM, NO_CLAMP_ASM, NO_ODD, NO_ODD, MAC24_U8_ASM,
+                   MAC16_U8_ASM)
+        GEMM24_ASM(ed_conv_dsp_gemm24_clamp, CLAMP6_ASM, CLAMP4_ASM, NO_ODD, NO_ODD, MAC24_U2_ASM,
+                   MAC16_U2_ASM)
+        GEMM24_ASM(ed_conv_dsp_gemm24_odd, NO_CLAMP_ASM, NO_CLAMP_ASM, ODD5_ASM, ODD6_ASM,
+                   MAC24_O2_ASM, MAC16_O6_ASM)
+        GEMM24_ASM(ed_conv_dsp_gemm24_u8_odd, NO_CLAMP_ASM, NO_CLAMP_ASM, ODD5_ASM, ODD6_ASM,
+                   MAC24_O8_ASM, MAC16_O8_ASM)
+        GEMM24_ASM(ed_conv_dsp_gemm24_clamp_odd, CLAMP6_ASM, CLAMP4_ASM, ODD5_ASM, ODD6_ASM,
+                   MAC24_O2_ASM, MAC16_O6_ASM));
 
 /* the variants: filter16 or int8 rows, unrolled 2, 4 or 8 (odd: K4 / 4 odd), the clamp
  * (rare: an activation narrower than int8) only in the general U = 2 forms */
@@ -383,6 +507,8 @@ void ed_conv_dsp_gemm16(const gemm_args_t *a, int8_t *pa, int8_t *pb);
 void ed_conv_dsp_gemm16_u4(const gemm_args_t *a, int8_t *pa, int8_t *pb);
 void ed_conv_dsp_gemm16_u8(const gemm_args_t *a, int8_t *pa, int8_t *pb);
 void ed_conv_dsp_gemm16_clamp(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm16_odd(const gemm_args_t *a, int8_t *pa, int8_t *pb);
+void ed_conv_dsp_gemm16_clamp_odd(const gemm_args_t *a, int8_t *pa, int8_t *pb);
 void ed_conv_dsp_gemm8(const gemm_args_t *a, int8_t *pa, int8_t *pb);
 void ed_conv_dsp_gemm8_odd(const gemm_args_t *a, int8_t *pa, int8_t *pb);
 void ed_conv_dsp_gemm8_u4(const gemm_args_t *a, int8_t *pa, int8_t *pb);
@@ -390,10 +516,12 @@ void ed_conv_dsp_gemm8_u8(const gemm_args_t *a, int8_t *pa, int8_t *pb);
 void ed_conv_dsp_gemm8_clamp(const gemm_args_t *a, int8_t *pa, int8_t *pb);
 void ed_conv_dsp_gemm8_clamp_odd(const gemm_args_t *a, int8_t *pa, int8_t *pb);
 
-__asm__(GEMM16_ASM(ed_conv_dsp_gemm16, NO_CLAMP_ASM, MAC16_U2_ASM)
-        GEMM16_ASM(ed_conv_dsp_gemm16_u4, NO_CLAMP_ASM, MAC16_U4_ASM)
-        GEMM16_ASM(ed_conv_dsp_gemm16_u8, NO_CLAMP_ASM, MAC16_U8_ASM)
-        GEMM16_ASM(ed_conv_dsp_gemm16_clamp, CLAMP4_ASM, MAC16_U2_ASM)
+__asm__(GEMM16_ASM(ed_conv_dsp_gemm16, NO_CLAMP_ASM, EVEN_ASM, MAC16_U2_ASM)
+        GEMM16_ASM(ed_conv_dsp_gemm16_u4, NO_CLAMP_ASM, EVEN_ASM, MAC16_U4_ASM)
+        GEMM16_ASM(ed_conv_dsp_gemm16_u8, NO_CLAMP_ASM, EVEN_ASM, MAC16_U8_ASM)
+        GEMM16_ASM(ed_conv_dsp_gemm16_clamp, CLAMP4_ASM, EVEN_ASM, MAC16_U2_ASM)
+        GEMM16_ASM(ed_conv_dsp_gemm16_odd, NO_CLAMP_ASM, ODD_ASM, MAC16_O2_ASM)
+        GEMM16_ASM(ed_conv_dsp_gemm16_clamp_odd, CLAMP4_ASM, ODD_ASM, MAC16_O2_ASM)
         GEMM8_ASM(ed_conv_dsp_gemm8, NO_CLAMP_ASM, EVEN_ASM, MAC8_U2_ASM)
         GEMM8_ASM(ed_conv_dsp_gemm8_odd, NO_CLAMP_ASM, ODD_ASM, MAC8_U2_ASM)
         GEMM8_ASM(ed_conv_dsp_gemm8_u4, NO_CLAMP_ASM, EVEN_ASM, MAC8_U4_ASM)
@@ -404,12 +532,19 @@ __asm__(GEMM16_ASM(ed_conv_dsp_gemm16, NO_CLAMP_ASM, MAC16_U2_ASM)
 /* the assembly loop for the call */
 typedef void gemm_fn(const gemm_args_t *a, int8_t *pa, int8_t *pb);
 
-static gemm_fn *pick_gemm(int wide, int clamp, int32_t groups) {
-    if (clamp && wide) return ed_conv_dsp_gemm16_clamp;
+static gemm_fn *pick_gemm(int wide, int clamp, int32_t groups, int32_t t3) {
+    const int odd = groups & 1;
+    if (t3) {
+        if (clamp) return odd ? ed_conv_dsp_gemm24_clamp_odd : ed_conv_dsp_gemm24_clamp;
+        return groups % 8 == 0 ? ed_conv_dsp_gemm24_u8 : groups % 4 == 0 ? ed_conv_dsp_gemm24_u4
+             : groups % 8 == 7 ? ed_conv_dsp_gemm24_u8_odd
+             : odd ? ed_conv_dsp_gemm24_odd : ed_conv_dsp_gemm24;
+    }
+    if (clamp && wide) return odd ? ed_conv_dsp_gemm16_clamp_odd : ed_conv_dsp_gemm16_clamp;
     if (clamp) return groups & 1 ? ed_conv_dsp_gemm8_clamp_odd : ed_conv_dsp_gemm8_clamp;
     if (groups % 8 == 0) return wide ? ed_conv_dsp_gemm16_u8 : ed_conv_dsp_gemm8_u8;
     if (groups % 4 == 0) return wide ? ed_conv_dsp_gemm16_u4 : ed_conv_dsp_gemm8_u4;
-    if (wide) return ed_conv_dsp_gemm16;
+    if (wide) return odd ? ed_conv_dsp_gemm16_odd : ed_conv_dsp_gemm16;
     return groups & 1 ? ed_conv_dsp_gemm8_odd : ed_conv_dsp_gemm8;
 }
 
@@ -448,24 +583,30 @@ void ed_conv(const ed_conv_params_t *p, const int8_t *input, int8_t *output) {
     }
     const int32_t K = p->k_h * p->k_w * p->in_c, k4 = ED_CONV_K4(p->k_h, p->k_w, p->in_c);
     const int32_t out_c = p->out_c, n = p->out_h * p->out_w;
-    const int32_t groups = p->filter16 ? (k4 + 4) / 8 * 2 : k4 / 4;   /* passes of 4 k: K8 / 4 */
+    const int32_t groups = k4 / 4;                         /* passes of 4 k */
     uint32_t *buf = (uint32_t *)(void *)p->scratch;       /* word aligned (conv.h) */
     int8_t *tmp = p->scratch + 4 * k4;                     /* used when in_c % 4 != 0 */
-    pair_t *tab = (pair_t *)(void *)(tmp + (p->in_c % 4 ? 2 * k4 + 4 : 0));
-    const int fast = fill_table(p, tab, buf, K);
+    void *tab = tmp + (p->in_c % 4 ? 2 * k4 + 4 : 0);
+    const int32_t t3 = p->filter16 ? ed_triples(out_c, K) : 0;
+    const int fast = fill_table(p, tab, buf, K, t3, p->filter16);
     const int clamp = p->act_min > -128 || p->act_max < 127;
     const int use_asm = fast && out_c >= 2;               /* else the C path only */
-    gemm_fn *const gemm = pick_gemm(p->filter16 != NULL, clamp, groups);
-    const gemm_args_t a = {.tend = tab + out_c / 2, .tab = tab, .lo = p->act_min,
-                           .hi = p->act_max, .wadj = 2 * K - 4 * groups, .xend = buf + 4 * groups,
+    gemm_fn *const gemm = pick_gemm(p->filter16 != NULL, clamp, groups, t3);
+    const pair_t *const pairs = (const pair_t *)(void *)((triple_t *)tab + t3);
+    const int32_t npairs = (out_c - 3 * t3) / 2;          /* full pairs */
+    gemm_args_t a = {.tend = t3 ? (const void *)pairs : (const void *)(pairs + npairs),
+                           .tab = tab, .lo = p->act_min, .hi = p->act_max,
+                           .tend2 = pairs + npairs, .xend = buf + 4 * groups, .x = buf,
+                           .w2 = p->filter16 ? p->filter16 + 3 * t3 * k4 : NULL,
                            .w = p->filter16 ? (const void *)p->filter16 : (const void *)p->filter,
                            .d1 = K};
-    const int32_t oc_c = !use_asm ? 0 : out_c & 1 ? out_c - 1 : out_c;   /* C path from here */
+    if (!p->filter16) a.wadj = 2 * K - 4 * groups;
+    const int32_t oc_c = !use_asm ? 0 : 3 * t3 + 2 * npairs;   /* the C path from here */
     for (int32_t q = 0; q < n; q += 2) {
         const int32_t qb = q + 1 < n ? q + 1 : q;
         gather_pair(p, input, q, qb, k4, tmp, buf);
         int8_t *out_a = output + (int64_t)q * out_c, *out_b = qb != q ? out_a + out_c : out_a;
         if (use_asm) gemm(&a, out_a, out_b);
-        if (oc_c < out_c) gemm_c(p, tab, oc_c, groups, fast, out_a, out_b);
+        if (oc_c < out_c) gemm_c(p, oc_c, groups, t3, fast, buf, out_a, out_b);
     }
 }

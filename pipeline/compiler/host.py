@@ -21,6 +21,7 @@ from pipeline.stages.verify import compare
 @dataclass(frozen=True)
 class Sources:
     files: dict                  # file name -> text: {prefix}model.c, {prefix}model.h
+                                 # (+ kernel_features.h without a prefix: features.py)
     prefix: str
     arena_bytes: int
     weights_bytes: int           # const arrays: weights, bias, per-channel parameters
@@ -66,6 +67,7 @@ def compile_model(tflite: bytes, target=None, prefix: str = "", optimize: str = 
     """Stage function: .tflite bytes (+ target profile) -> generated C sources. `optimize`
     (auto | speed | size) chooses weight layouts that trade flash for speed (layouts.py)."""
     from pipeline.compiler import layouts
+    from pipeline.compiler import features
     from pipeline.compiler.emit import Emitter
     from pipeline.compiler.lower import lower
     from pipeline.compiler.planner import plan
@@ -80,6 +82,8 @@ def compile_model(tflite: bytes, target=None, prefix: str = "", optimize: str = 
     p = plan(program)
     em = Emitter(program, p, prefix=prefix, source=bytes(tflite))
     files = {f"{prefix}model.h": em.header(), f"{prefix}model.c": em.source()}
+    if not prefix:   # one model: its kernels need only the paths its layers take
+        files[features.HEADER] = features.header(features.flags(program, variants))
     g = program.graph
     return Sources(files, prefix, p.arena_bytes, em.weights_bytes, p.format(), program.io_dtype,
                    tuple(g.tensors[t].shape for t in program.inputs),

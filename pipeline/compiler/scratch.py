@@ -56,22 +56,41 @@ def add_dsp(f: dict) -> int:
     return 2048
 
 
-def dw_dsp(f: dict) -> int:
-    """dsp/depthwise_conv.c's plane paths: strip (stride_w 1 or 2, 2 (ncols + 1) <= 32): the
-    band (4 channels x 16 rows x 32 B) and the weight table (160 B); else tap-pair (out_w >= 6,
-    stride_w 1 or 2): the band of widened rows (4 channels x 3 slots x 128 B) and the weight
-    table (480 B); else channel-pair: the band of widened rows, weight tables, constants."""
+def dw_path(f: dict) -> str | None:
+    """The plane path dsp/depthwise_conv.c's dispatch picks for the layer's shape: "strip" (stride_w
+    1 or 2, 2 (ncols + 1) <= 32), else "ring" (tap-pair rows: out_w >= 6, stride_w 1 or 2,
+    2 (ncols + 1) <= 128), else "pairs" (channel pairs, a band within 1536 B), or None (the pixel
+    path). The C also asks for rq_fast's multipliers, the full activation range and
+    non-overlapping buffers; those are the caller's to add (features.py)."""
     if (f["k_h"], f["k_w"], f["depth_multiplier"], f["dil_h"], f["dil_w"]) != (3, 3, 1, 1, 1) \
             or f["in_c"] % 4:
-        return 0
+        return None
     ncols = (f["out_w"] - 1) * f["stride_w"] + 3
     if f["stride_w"] in (1, 2) and 2 * (ncols + 1) <= 32:
-        return 4 * 16 * 32 + 160
+        return "strip"
     if f["out_w"] >= 6 and f["stride_w"] in (1, 2) and 2 * (ncols + 1) <= 128:
-        return 12 * 128 + 480
+        return "ring"
+    return "pairs" if _dw_band(f, ncols) <= 1536 else None
+
+
+def _dw_band(f: dict, ncols: int) -> int:
     g = 2 if f["in_c"] % 8 == 0 and ncols * 48 <= 1536 else 1
-    band = ncols * 24 * g
-    return band + 432 + 140 if band <= 1536 else 0
+    return ncols * 24 * g
+
+
+def dw_dsp(f: dict) -> int:
+    """dsp/depthwise_conv.c's plane paths (dw_path): strip: the band (4 channels x 16 rows x 32 B)
+    and the weight table (160 B); ring: the band of widened rows (4 channels x 3 slots x 128 B)
+    and the weight table (480 B); channel-pair: the band of widened rows, weight tables,
+    constants."""
+    path = dw_path(f)
+    if path == "strip":
+        return 4 * 16 * 32 + 160
+    if path == "ring":
+        return 12 * 128 + 480
+    if path == "pairs":
+        return _dw_band(f, (f["out_w"] - 1) * f["stride_w"] + 3) + 432 + 140
+    return 0
 
 
 def dw_macro(f: dict) -> str:

@@ -56,6 +56,72 @@
 #include "requant_dsp.h"
 #include "simd.h"
 
+/* Which assembly GEMM loops this build links (ED_USE_CONV_<loop>: 0 or 1, one per
+ * ed_conv_dsp_<loop> below). `edgedistill compile` writes kernel_features.h beside model.c with
+ * the loops the model's convs take (pipeline/compiler/features.py mirrors pick_gemm); without
+ * it, all of them. A loop compiled out leaves its convs to the C path (gemm_c, every channel):
+ * slower, never different. */
+#if __has_include("kernel_features.h")
+#include "kernel_features.h"
+#endif
+#ifndef ED_USE_CONV_GEMM24
+#define ED_USE_CONV_GEMM24 1
+#endif
+#ifndef ED_USE_CONV_GEMM24_U4
+#define ED_USE_CONV_GEMM24_U4 1
+#endif
+#ifndef ED_USE_CONV_GEMM24_U8
+#define ED_USE_CONV_GEMM24_U8 1
+#endif
+#ifndef ED_USE_CONV_GEMM24_CLAMP
+#define ED_USE_CONV_GEMM24_CLAMP 1
+#endif
+#ifndef ED_USE_CONV_GEMM24_ODD
+#define ED_USE_CONV_GEMM24_ODD 1
+#endif
+#ifndef ED_USE_CONV_GEMM24_CLAMP_ODD
+#define ED_USE_CONV_GEMM24_CLAMP_ODD 1
+#endif
+#ifndef ED_USE_CONV_GEMM24_U8_ODD
+#define ED_USE_CONV_GEMM24_U8_ODD 1
+#endif
+#ifndef ED_USE_CONV_GEMM16
+#define ED_USE_CONV_GEMM16 1
+#endif
+#ifndef ED_USE_CONV_GEMM16_U4
+#define ED_USE_CONV_GEMM16_U4 1
+#endif
+#ifndef ED_USE_CONV_GEMM16_U8
+#define ED_USE_CONV_GEMM16_U8 1
+#endif
+#ifndef ED_USE_CONV_GEMM16_CLAMP
+#define ED_USE_CONV_GEMM16_CLAMP 1
+#endif
+#ifndef ED_USE_CONV_GEMM16_ODD
+#define ED_USE_CONV_GEMM16_ODD 1
+#endif
+#ifndef ED_USE_CONV_GEMM16_CLAMP_ODD
+#define ED_USE_CONV_GEMM16_CLAMP_ODD 1
+#endif
+#ifndef ED_USE_CONV_GEMM8
+#define ED_USE_CONV_GEMM8 1
+#endif
+#ifndef ED_USE_CONV_GEMM8_ODD
+#define ED_USE_CONV_GEMM8_ODD 1
+#endif
+#ifndef ED_USE_CONV_GEMM8_U4
+#define ED_USE_CONV_GEMM8_U4 1
+#endif
+#ifndef ED_USE_CONV_GEMM8_U8
+#define ED_USE_CONV_GEMM8_U8 1
+#endif
+#ifndef ED_USE_CONV_GEMM8_CLAMP
+#define ED_USE_CONV_GEMM8_CLAMP 1
+#endif
+#ifndef ED_USE_CONV_GEMM8_CLAMP_ODD
+#define ED_USE_CONV_GEMM8_CLAMP_ODD 1
+#endif
+
 /* filter16's channel triples (layouts.py triples(): 3 T + 2 P = out_c with P = 0, 1 or 2
  * pairs after them), from K4 = 12 on; 0: pairs only */
 static int32_t ed_triples(int32_t out_c, int32_t K) {
@@ -532,20 +598,29 @@ __asm__(GEMM16_ASM(ed_conv_dsp_gemm16, NO_CLAMP_ASM, EVEN_ASM, MAC16_U2_ASM)
 /* the assembly loop for the call */
 typedef void gemm_fn(const gemm_args_t *a, int8_t *pa, int8_t *pb);
 
+/* the loop, or NULL when it is compiled out (ED_USE_CONV_*; constant-folded, so the loop is not
+ * referenced and --gc-sections drops it) */
+#define GEMM(NAME, fn) (ED_USE_CONV_##NAME ? (fn) : (gemm_fn *)0)
 static gemm_fn *pick_gemm(int wide, int clamp, int32_t groups, int32_t t3) {
     const int odd = groups & 1;
     if (t3) {
-        if (clamp) return odd ? ed_conv_dsp_gemm24_clamp_odd : ed_conv_dsp_gemm24_clamp;
-        return groups % 8 == 0 ? ed_conv_dsp_gemm24_u8 : groups % 4 == 0 ? ed_conv_dsp_gemm24_u4
-             : groups % 8 == 7 ? ed_conv_dsp_gemm24_u8_odd
-             : odd ? ed_conv_dsp_gemm24_odd : ed_conv_dsp_gemm24;
+        if (clamp) return odd ? GEMM(GEMM24_CLAMP_ODD, ed_conv_dsp_gemm24_clamp_odd)
+                              : GEMM(GEMM24_CLAMP, ed_conv_dsp_gemm24_clamp);
+        return groups % 8 == 0 ? GEMM(GEMM24_U8, ed_conv_dsp_gemm24_u8)
+             : groups % 4 == 0 ? GEMM(GEMM24_U4, ed_conv_dsp_gemm24_u4)
+             : groups % 8 == 7 ? GEMM(GEMM24_U8_ODD, ed_conv_dsp_gemm24_u8_odd)
+             : odd ? GEMM(GEMM24_ODD, ed_conv_dsp_gemm24_odd) : GEMM(GEMM24, ed_conv_dsp_gemm24);
     }
-    if (clamp && wide) return odd ? ed_conv_dsp_gemm16_clamp_odd : ed_conv_dsp_gemm16_clamp;
-    if (clamp) return groups & 1 ? ed_conv_dsp_gemm8_clamp_odd : ed_conv_dsp_gemm8_clamp;
-    if (groups % 8 == 0) return wide ? ed_conv_dsp_gemm16_u8 : ed_conv_dsp_gemm8_u8;
-    if (groups % 4 == 0) return wide ? ed_conv_dsp_gemm16_u4 : ed_conv_dsp_gemm8_u4;
-    if (wide) return odd ? ed_conv_dsp_gemm16_odd : ed_conv_dsp_gemm16;
-    return groups & 1 ? ed_conv_dsp_gemm8_odd : ed_conv_dsp_gemm8;
+    if (clamp && wide) return odd ? GEMM(GEMM16_CLAMP_ODD, ed_conv_dsp_gemm16_clamp_odd)
+                                  : GEMM(GEMM16_CLAMP, ed_conv_dsp_gemm16_clamp);
+    if (clamp) return groups & 1 ? GEMM(GEMM8_CLAMP_ODD, ed_conv_dsp_gemm8_clamp_odd)
+                                 : GEMM(GEMM8_CLAMP, ed_conv_dsp_gemm8_clamp);
+    if (groups % 8 == 0) return wide ? GEMM(GEMM16_U8, ed_conv_dsp_gemm16_u8)
+                                     : GEMM(GEMM8_U8, ed_conv_dsp_gemm8_u8);
+    if (groups % 4 == 0) return wide ? GEMM(GEMM16_U4, ed_conv_dsp_gemm16_u4)
+                                     : GEMM(GEMM8_U4, ed_conv_dsp_gemm8_u4);
+    if (wide) return odd ? GEMM(GEMM16_ODD, ed_conv_dsp_gemm16_odd) : GEMM(GEMM16, ed_conv_dsp_gemm16);
+    return groups & 1 ? GEMM(GEMM8_ODD, ed_conv_dsp_gemm8_odd) : GEMM(GEMM8, ed_conv_dsp_gemm8);
 }
 
 /* grouped convs: one SIMD dot per valid tap (filter_in_c contiguous bytes in input and
@@ -590,8 +665,8 @@ void ed_conv(const ed_conv_params_t *p, const int8_t *input, int8_t *output) {
     const int32_t t3 = p->filter16 ? ed_triples(out_c, K) : 0;
     const int fast = fill_table(p, tab, buf, K, t3, p->filter16);
     const int clamp = p->act_min > -128 || p->act_max < 127;
-    const int use_asm = fast && out_c >= 2;               /* else the C path only */
     gemm_fn *const gemm = pick_gemm(p->filter16 != NULL, clamp, groups, t3);
+    const int use_asm = fast && out_c >= 2 && gemm;      /* else the C path only */
     const pair_t *const pairs = (const pair_t *)(void *)((triple_t *)tab + t3);
     const int32_t npairs = (out_c - 3 * t3) / 2;          /* full pairs */
     gemm_args_t a = {.tend = t3 ? (const void *)pairs : (const void *)(pairs + npairs),

@@ -37,6 +37,55 @@
 #include "simd.h"
 #include "window.h"
 
+/* Which plane paths and step kernels this build links (ED_USE_DW_*: 0 or 1). `edgedistill
+ * compile` writes kernel_features.h beside model.c with the ones the model's layers can take
+ * (pipeline/compiler/features.py mirrors the dispatch below); without it, everything. A path
+ * compiled out falls through to one that is always here (the pixel path; a step kernel to the
+ * 4-, 2- and 1-output kernels of its path), so a wrong flag costs speed, never correctness.
+ * The choice between paths is made as if every path were here (the scratch is sized for it). */
+#if __has_include("kernel_features.h")
+#include "kernel_features.h"
+#endif
+#ifndef ED_USE_DW_STRIP
+#define ED_USE_DW_STRIP 1
+#endif
+#ifndef ED_USE_DW_RING
+#define ED_USE_DW_RING 1
+#endif
+#ifndef ED_USE_DW_PAIRS
+#define ED_USE_DW_PAIRS 1
+#endif
+#ifndef ED_USE_DW_STRIP_S1_3
+#define ED_USE_DW_STRIP_S1_3 1
+#endif
+#ifndef ED_USE_DW_STRIP_S1_5
+#define ED_USE_DW_STRIP_S1_5 1
+#endif
+#ifndef ED_USE_DW_STRIP_S1_6
+#define ED_USE_DW_STRIP_S1_6 1
+#endif
+#ifndef ED_USE_DW_STRIP_S1_12
+#define ED_USE_DW_STRIP_S1_12 1
+#endif
+#ifndef ED_USE_DW_STRIP_S2_3
+#define ED_USE_DW_STRIP_S2_3 1
+#endif
+#ifndef ED_USE_DW_STRIP_S2_5
+#define ED_USE_DW_STRIP_S2_5 1
+#endif
+#ifndef ED_USE_DW_STRIP_S2_6
+#define ED_USE_DW_STRIP_S2_6 1
+#endif
+#ifndef ED_USE_DW_RING6_S1
+#define ED_USE_DW_RING6_S1 1
+#endif
+#ifndef ED_USE_DW_RING6_S2
+#define ED_USE_DW_RING6_S2 1
+#endif
+/* a step kernel when its flag is on, else 0 (its path's general kernels); constant-folded, so
+ * an unused kernel is not referenced and --gc-sections drops it */
+#define ED_DW_KERNEL(flag, fn) ((flag) ? (fn) : 0)
+
 static inline int8_t clamp8(int32_t v, int32_t lo, int32_t hi) {
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
@@ -674,7 +723,8 @@ static void __attribute__((noinline)) plane3x3(const ed_depthwise_conv_params_t 
     uint32_t *tbl = (uint32_t *)(void *)(band + 12 * R);
     void (*rows)(const dw_rows_t *) = sw == 1 ? ed_dw_rows_s1_r128 : ed_dw_rows_s2_r128;
     void (*ring6)(const dw_strip6_t *) =   /* 6-output steps when out_w % 6 == 0 */
-        out_w % 6 ? 0 : sw == 1 ? ed_dw_ring6_s1 : ed_dw_ring6_s2;
+        out_w % 6 ? 0 : sw == 1 ? ED_DW_KERNEL(ED_USE_DW_RING6_S1, ed_dw_ring6_s1)
+                                : ED_DW_KERNEL(ED_USE_DW_RING6_S2, ed_dw_ring6_s2);
     const int32_t step6 = out_w / 6 * 12 * sw;   /* band bytes of a row's 6-output steps */
     const int32_t n4 = out_w >> 2, t2 = (out_w >> 1) & 1;
     dw_rows_t a;
@@ -1017,10 +1067,13 @@ static void __attribute__((noinline)) plane_strips(const ed_depthwise_conv_param
     void (*strip)(const dw_strip_t *) = sw == 1 ? ed_dw_strip_s1 : ed_dw_strip_s2;
     void (*strip6)(const dw_strip6_t *) =   /* N-output steps: out_w 3, 5, 6, 12 at stride 1; */
         sh != sw     ? 0                      /* they step rows stride_w * STRIP_R */
-        : out_w == 3 ? (sw == 1 ? ed_dw_strip_s1_3 : ed_dw_strip_s2_3)
-        : out_w == 5 ? (sw == 1 ? ed_dw_strip_s1_5 : ed_dw_strip_s2_5)
-        : out_w == 6 ? (sw == 1 ? ed_dw_strip_s1_6 : ed_dw_strip_s2_6)
-        : out_w == 12 && sw == 1 ? ed_dw_strip_s1_12 : 0;
+        : out_w == 3 ? (sw == 1 ? ED_DW_KERNEL(ED_USE_DW_STRIP_S1_3, ed_dw_strip_s1_3)
+                                : ED_DW_KERNEL(ED_USE_DW_STRIP_S2_3, ed_dw_strip_s2_3))
+        : out_w == 5 ? (sw == 1 ? ED_DW_KERNEL(ED_USE_DW_STRIP_S1_5, ed_dw_strip_s1_5)
+                                : ED_DW_KERNEL(ED_USE_DW_STRIP_S2_5, ed_dw_strip_s2_5))
+        : out_w == 6 ? (sw == 1 ? ED_DW_KERNEL(ED_USE_DW_STRIP_S1_6, ed_dw_strip_s1_6)
+                                : ED_DW_KERNEL(ED_USE_DW_STRIP_S2_6, ed_dw_strip_s2_6))
+        : out_w == 12 && sw == 1 ? ED_DW_KERNEL(ED_USE_DW_STRIP_S1_12, ed_dw_strip_s1_12) : 0;
     const int32_t n4 = out_w >> 2, t2 = (out_w >> 1) & 1;
     const int32_t kmax = (STRIP_SLOTS - 3) / sh + 1;
     dw_strip_t a;
@@ -1304,15 +1357,23 @@ void ed_depthwise_conv(const ed_depthwise_conv_params_t *p, const int8_t *input,
         const uintptr_t out_size = (uintptr_t)p->out_h * (uintptr_t)p->out_w * (uintptr_t)out_c;
         const int apart = out0 + out_size <= in0 || in0 + in_size <= out0;
         if (apart || (intptr_t)(out0 - in0) % p->in_c == 0) {
-            /* the arena scratch (depthwise_conv_scratch.h) */
-            if (strips)
-                plane_strips(p, &d, input, output, off2, ncols, (uint8_t *)p->scratch);
-            else if (wide)
-                plane3x3(p, &d, input, output, off2, ncols, 128, (uint8_t *)p->scratch);
-            else
+            /* the arena scratch (depthwise_conv_scratch.h); a path compiled out
+             * (ED_USE_DW_*) falls through to the pixel path below */
+            if (strips) {
+                if (ED_USE_DW_STRIP) {
+                    plane_strips(p, &d, input, output, off2, ncols, (uint8_t *)p->scratch);
+                    return;
+                }
+            } else if (wide) {
+                if (ED_USE_DW_RING) {
+                    plane3x3(p, &d, input, output, off2, ncols, 128, (uint8_t *)p->scratch);
+                    return;
+                }
+            } else if (ED_USE_DW_PAIRS) {
                 plane3x3_pairs(p, &d, input, output, off2, ncols, G,
                                (uint32_t *)(void *)p->scratch);
-            return;
+                return;
+            }
         }
     }
     int8_t *out = output;

@@ -1,0 +1,124 @@
+"""kernel_features.h (pipeline/compiler/features.py): the compiler tells the DSP kernels which
+dispatch paths the model's layers can take, the rest compile out. The flags for the MLPerf
+layers, the C and Python lists of flags agreeing, a firmware with paths forced out still
+bit-exact (they fall through to the pixel path and the C GEMM), and the code really gone."""
+
+import dataclasses
+import re
+
+import numpy as np
+import pytest
+
+from pipeline.compiler import features
+from pipeline.compiler.host import kernel_dir
+
+
+def _on(src) -> set[str]:
+    text = src.files[features.HEADER]
+    return {m for m in re.findall(r"#define (ED_USE_\w+) 1$", text, re.M)}
+
+
+def _with_flags(src, **values):
+    """src with its kernel_features.h rewritten: the given flags set, the others kept."""
+    text = src.files[features.HEADER]
+    for name, v in values.items():
+        text, n = re.subn(rf"#define {name} \d", f"#define {name} {v}", text)
+        assert n == 1, name
+    return dataclasses.replace(src, files={**src.files, features.HEADER: text})
+
+
+@pytest.fixture(scope="module")
+def kws() -> bytes:
+    from pipeline.compiler import mlperf
+    return mlperf.build("kws_dscnn")
+
+
+def test_flags_match_the_c():
+    """Every flag the compiler writes is one a DSP kernel reads (with its default of 1)."""
+    c = {}
+    for f in ("depthwise_conv.c", "conv.c"):
+        c.update(dict.fromkeys(re.findall(r"#ifndef (ED_USE_\w+)\n#define \1 1\n",
+                                          (kernel_dir("dsp") / f).read_text())))
+    assert sorted(c) == sorted(features.FLAGS)
+
+
+def test_flags_of_mlperf_layers():
+    """KWS: 5-wide stride-1 depthwise planes (strip path, its 5-output step) and 1x1 / 10x4 convs
+    in triples (K4 / 4 = 16 and 10: the u8 and u2 loops); VWW adds stride 2, ring rows and 3-,
+    6-, 12-output steps, a pair loop; int8 rows with --optimize size; M55 uses no DSP conv or
+    depthwise."""
+    from pipeline.compiler import mlperf
+    from pipeline.compiler.host import compile_model
+    src = compile_model(mlperf.build("kws_dscnn"), "cortex-m4")
+    assert _on(src) == {"ED_USE_DW_STRIP", "ED_USE_DW_STRIP_S1_5", "ED_USE_CONV_GEMM24",
+                        "ED_USE_CONV_GEMM24_U8"}
+    vww = mlperf.build("vww_mobilenet_v1_025")
+    on = _on(compile_model(vww, "cortex-m4"))
+    assert {"ED_USE_DW_STRIP", "ED_USE_DW_RING"} <= on and "ED_USE_DW_PAIRS" not in on
+    assert not any("GEMM8" in f for f in on)    # its last conv (2 channels): GEMM16, pairs only
+    small = _on(compile_model(vww, "cortex-m4", optimize="size"))
+    assert not any("GEMM24" in f or "GEMM16" in f for f in small) and any("GEMM8" in f for f in small)
+    assert _on(compile_model(vww, "cortex-m55")) == set()
+    # several models in one binary (a prefix) share the kernels: no header, everything stays
+    assert features.HEADER not in compile_model(vww, "host", prefix="a_").files
+
+
+def test_gated_paths_fall_back_bitexact(kws, tmp_path):
+    """KWS with its strip path and its 1x1 convs' GEMM loop forced out: the depthwise layers take
+    the pixel path, the 1x1 convs the C GEMM (more instructions), outputs identical to
+    tflite-micro's and to the ungated firmware's; the gated code is not linked, flash shrinks."""
+    from pipeline import targets
+    from pipeline.compiler.host import compile_model, random_inputs, reference_outputs
+    from pipeline.firmware import build, emulate
+    from pipeline.firmware.elf import Elf
+    target = targets.resolve("cortex-m4")
+    src = compile_model(kws, target)
+    gated = _with_flags(src, ED_USE_DW_STRIP=0, ED_USE_CONV_GEMM24_U8=0)
+    everything = _with_flags(src, **{f: 1 for f in features.FLAGS})
+    x = random_inputs(src, 3, seed=5)
+    ref = reference_outputs(kws, x).reshape(len(x), -1)
+    out = {}
+    for name, s in (("model", src), ("gated", gated)):
+        y, res, _, _ = emulate(s, target, x)
+        assert np.array_equal(y, ref), name
+        out[name] = int(np.sum(res.counts))
+    assert out["gated"] > out["model"]          # the fallbacks ran
+    sizes, syms = {}, {}
+    for name, s in (("everything", everything), ("model", src), ("gated", gated)):
+        info = build.build(s, target, tmp_path / name)
+        sizes[name], syms[name] = info.flash_bytes, set(Elf(info.elf).symbols())
+    assert sizes["gated"] < sizes["model"] < sizes["everything"] - 8000, sizes
+    assert {"ed_dw_strip_s1_5", "ed_conv_dsp_gemm24_u8", "ed_dw_ring6_s1",
+            "ed_conv_dsp_gemm8"} <= syms["everything"]
+    assert {"ed_dw_strip_s1_5", "ed_conv_dsp_gemm24_u8"} <= syms["model"]
+    assert not {"ed_dw_ring6_s1", "ed_conv_dsp_gemm8", "ed_conv_dsp_gemm16"} & syms["model"]
+    assert not {"ed_dw_strip_s1_5", "ed_conv_dsp_gemm24_u8"} & syms["gated"]
+
+
+@pytest.mark.parametrize("optimize", ("auto", "size"))
+def test_the_mirror_leaves_no_layer_on_a_fallback(optimize):
+    """features.py must switch on every path a layer takes, or the layer silently runs a slower
+    fallback: over the random conv and depthwise families (dozens of shapes: strides, padding,
+    odd channel counts) and VWW (the strip and ring depthwise paths and their step kernels, pair
+    and triple GEMM loops), each op's instructions with the generated header
+    stay within 3 % of those with every path compiled in (a fallback costs 1.5-3x; what is left
+    is GCC laying out the dispatch code differently)."""
+    from pipeline import targets
+    from pipeline.compiler import mlperf
+    from pipeline.compiler.host import compile_model, random_inputs
+    from pipeline.firmware import emulate
+    from tests.firmware.conftest import op_families
+    target = targets.resolve("cortex-m4")
+    models = op_families(7300)
+    models = {"conv": models["conv"], "depthwise": models["depthwise"],
+              "vww": mlperf.build("vww_mobilenet_v1_025")}
+    for fam, tfl in models.items():
+        src = compile_model(tfl, target, optimize=optimize)
+        everything = _with_flags(src, **{f: 1 for f in features.FLAGS})
+        x = random_inputs(src, 1, seed=2)
+        ops = {}
+        for name, s in (("model", src), ("everything", everything)):
+            _, res, _, _ = emulate(s, target, x, per_op=True)
+            ops[name] = {r["op"]: r["instructions"] for r in res.per_op}
+        for op, n in ops["everything"].items():
+            assert ops["model"][op] <= 1.03 * n + 200, (fam, op, ops["model"][op], n)

@@ -155,7 +155,8 @@ def main():
     work.mkdir(parents=True, exist_ok=True)
     try:
         if args.only:
-            text = _replace_section(args.out.read_text(), makers[args.only](work))
+            section = makers[args.only](work)      # measure first, then read the file
+            text = _replace_section(args.out.read_text(), section)
         else:
             head = (f"# Benchmarks\n\nMade by `make bench` ({time.strftime('%Y-%m-%d')}) on {platform.machine()}, "
                     f"{os.cpu_count()} cores, Python {platform.python_version()}. Every figure below was measured "

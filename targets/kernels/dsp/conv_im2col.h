@@ -57,6 +57,20 @@ static struct {
     int32_t rskip;                /* from the end of a row's last run to the next row's first */
 } ed_g;
 
+/* Widen the input words in operands A and B (4 int8 each) to 2 (x + offset) and store the 4
+ * words at d (post-increment): the asm text shared by ED_PUT4, ED_RUN8 and ED_RUN4 (operands
+ * t0..t3 in r8..r11, o = off2, d). */
+#define ED_WIDEN_PUT_ASM(A, B)                                                                     \
+    "sxtab16 %[t0], %[o], %[" A "]\n\t"                                                            \
+    "sxtab16 %[t1], %[o], %[" A "], ror #8\n\t"                                                    \
+    "sxtab16 %[t2], %[o], %[" B "]\n\t"                                                            \
+    "sxtab16 %[t3], %[o], %[" B "], ror #8\n\t"                                                    \
+    "sadd16  %[t0], %[t0], %[t0]\n\t"                                                              \
+    "sadd16  %[t1], %[t1], %[t1]\n\t"                                                              \
+    "sadd16  %[t2], %[t2], %[t2]\n\t"                                                              \
+    "sadd16  %[t3], %[t3], %[t3]\n\t"                                                              \
+    "stmia   %[d]!, {%[t0], %[t1], %[t2], %[t3]}"
+
 /* The 4 words of one 4-k group of the pair from the input words av, bv (4 int8 each), stored
  * with one STM: its registers must ascend, hence the fixed registers r8..r11 (asm operands
  * only). av and bv come in through r9 and r11 (each is read before it is overwritten), so
@@ -65,15 +79,7 @@ static struct {
     do {                                                                                          \
         register uint32_t t0_ __asm__("r8"), t1_ __asm__("r9") = (av), t2_ __asm__("r10"),       \
             t3_ __asm__("r11") = (bv);                                                            \
-        __asm__ volatile("sxtab16 %[t0], %[o], %[t1]\n\t"                                         \
-                         "sxtab16 %[t1], %[o], %[t1], ror #8\n\t"                                 \
-                         "sxtab16 %[t2], %[o], %[t3]\n\t"                                         \
-                         "sxtab16 %[t3], %[o], %[t3], ror #8\n\t"                                 \
-                         "sadd16  %[t0], %[t0], %[t0]\n\t"                                        \
-                         "sadd16  %[t1], %[t1], %[t1]\n\t"                                        \
-                         "sadd16  %[t2], %[t2], %[t2]\n\t"                                        \
-                         "sadd16  %[t3], %[t3], %[t3]\n\t"                                        \
-                         "stmia   %[d]!, {%[t0], %[t1], %[t2], %[t3]}"                              \
+        __asm__ volatile(ED_WIDEN_PUT_ASM("t1", "t3")                                              \
                          : [d] "+r"(d), [t0] "=&r"(t0_), [t1] "+r"(t1_), [t2] "=&r"(t2_),         \
                            [t3] "+r"(t3_)                                                         \
                          : [o] "r"(off2)                                                          \
@@ -88,24 +94,8 @@ static struct {
         uint32_t a1_, b1_;                                                                        \
         __asm__ volatile("ldrd    %[t1], %[a1], [%[pa]], #8\n\t"                                           \
                 "ldrd    %[t3], %[b1], [%[pb]], #8\n\t"                                           \
-                "sxtab16 %[t0], %[o], %[t1]\n\t"                                                  \
-                "sxtab16 %[t1], %[o], %[t1], ror #8\n\t"                                          \
-                "sxtab16 %[t2], %[o], %[t3]\n\t"                                                  \
-                "sxtab16 %[t3], %[o], %[t3], ror #8\n\t"                                          \
-                "sadd16  %[t0], %[t0], %[t0]\n\t"                                                 \
-                "sadd16  %[t1], %[t1], %[t1]\n\t"                                                 \
-                "sadd16  %[t2], %[t2], %[t2]\n\t"                                                 \
-                "sadd16  %[t3], %[t3], %[t3]\n\t"                                                 \
-                "stmia   %[d]!, {%[t0], %[t1], %[t2], %[t3]}\n\t"                                 \
-                "sxtab16 %[t0], %[o], %[a1]\n\t"                                                  \
-                "sxtab16 %[t1], %[o], %[a1], ror #8\n\t"                                          \
-                "sxtab16 %[t2], %[o], %[b1]\n\t"                                                  \
-                "sxtab16 %[t3], %[o], %[b1], ror #8\n\t"                                          \
-                "sadd16  %[t0], %[t0], %[t0]\n\t"                                                 \
-                "sadd16  %[t1], %[t1], %[t1]\n\t"                                                 \
-                "sadd16  %[t2], %[t2], %[t2]\n\t"                                                 \
-                "sadd16  %[t3], %[t3], %[t3]\n\t"                                                 \
-                "stmia   %[d]!, {%[t0], %[t1], %[t2], %[t3]}"                                     \
+                ED_WIDEN_PUT_ASM("t1", "t3") "\n\t"                                                \
+                ED_WIDEN_PUT_ASM("a1", "b1")                                                       \
                 : [d] "+r"(d), [pa] "+r"(src_a), [pb] "+r"(src_b), [t0] "=&r"(t0_), [t1] "=&r"(t1_),   \
                   [t2] "=&r"(t2_), [t3] "=&r"(t3_), [a1] "=&r"(a1_), [b1] "=&r"(b1_)              \
                 : [o] "r"(off2)                                                                   \
@@ -119,15 +109,7 @@ static struct {
             t3_ __asm__("r11");                                                                   \
         __asm__ volatile("ldr     %[t1], [%[pa]], #4\n\t"                                         \
                          "ldr     %[t3], [%[pb]], #4\n\t"                                         \
-                         "sxtab16 %[t0], %[o], %[t1]\n\t"                                         \
-                         "sxtab16 %[t1], %[o], %[t1], ror #8\n\t"                                 \
-                         "sxtab16 %[t2], %[o], %[t3]\n\t"                                         \
-                         "sxtab16 %[t3], %[o], %[t3], ror #8\n\t"                                 \
-                         "sadd16  %[t0], %[t0], %[t0]\n\t"                                        \
-                         "sadd16  %[t1], %[t1], %[t1]\n\t"                                        \
-                         "sadd16  %[t2], %[t2], %[t2]\n\t"                                        \
-                         "sadd16  %[t3], %[t3], %[t3]\n\t"                                        \
-                         "stmia   %[d]!, {%[t0], %[t1], %[t2], %[t3]}"                              \
+                         ED_WIDEN_PUT_ASM("t1", "t3")                                              \
                          : [d] "+r"(d), [pa] "+r"(src_a), [pb] "+r"(src_b), [t0] "=&r"(t0_),      \
                            [t1] "=&r"(t1_), [t2] "=&r"(t2_), [t3] "=&r"(t3_)                      \
                          : [o] "r"(off2)                                                          \

@@ -149,24 +149,33 @@ def test_im2col_paths_bitexact(im2col_model, target, optimize):
     _check(im2col_model, target, optimize)
 
 
-def _narrow_conv_activations(tfl: bytes) -> bytes:
-    """The convs with a fused ReLU/ReLU6 re-quantized to zero point -100 and twice the scale:
-    their activation range becomes narrower than int8 (the converter alone gives [-128, 127]).
-    TFLM and the compiler read the same patched model, so the check stays exact."""
+def _patch_convs(tfl: bytes, patch) -> bytes:
+    """tfl with patch(subgraph, op) applied to every CONV_2D op (the flatbuffer unpacked and
+    packed again)."""
     import flatbuffers
     from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as S
     m = S.ModelT.InitFromPackedBuf(bytearray(tfl), 0)
     g = m.subgraphs[0]
     for op in g.operators:
         code = m.operatorCodes[op.opcodeIndex]
-        if max(code.builtinCode, code.deprecatedBuiltinCode) != S.BuiltinOperator.CONV_2D:
-            continue
-        if op.builtinOptions.fusedActivationFunction != S.ActivationFunctionType.NONE:
-            q = g.tensors[op.outputs[0]].quantization
-            q.scale, q.zeroPoint = [float(q.scale[0]) * 2], [-100]
+        if max(code.builtinCode, code.deprecatedBuiltinCode) == S.BuiltinOperator.CONV_2D:
+            patch(g, op)
     b = flatbuffers.Builder(0)
     b.Finish(m.Pack(b), file_identifier=b"TFL3")
     return bytes(b.Output())
+
+
+def _narrow_conv_activations(tfl: bytes) -> bytes:
+    """The convs with a fused ReLU/ReLU6 re-quantized to zero point -100 and twice the scale:
+    their activation range becomes narrower than int8 (the converter alone gives [-128, 127]).
+    TFLM and the compiler read the same patched model, so the check stays exact."""
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as S
+
+    def patch(g, op):
+        if op.builtinOptions.fusedActivationFunction != S.ActivationFunctionType.NONE:
+            q = g.tensors[op.outputs[0]].quantization
+            q.scale, q.zeroPoint = [float(q.scale[0]) * 2], [-100]
+    return _patch_convs(tfl, patch)
 
 
 @pytest.mark.parametrize("optimize", ("auto", "size"))
@@ -208,21 +217,12 @@ def _general_requant_convs(tfl: bytes, out_cs: tuple) -> bytes:
     scale passes 0.5 (shift >= 0), so rq_fast2 does not apply and the whole conv takes
     dsp/conv.c's C path with the general requantization (channel 0 saturates; the others
     stay in range). TFLM and the compiler read the same patched model."""
-    import flatbuffers
-    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as S
-    m = S.ModelT.InitFromPackedBuf(bytearray(tfl), 0)
-    g = m.subgraphs[0]
-    for op in g.operators:
-        code = m.operatorCodes[op.opcodeIndex]
-        if max(code.builtinCode, code.deprecatedBuiltinCode) != S.BuiltinOperator.CONV_2D:
-            continue
+    def patch(g, op):
         w = g.tensors[op.inputs[1]]
         if int(w.shape[0]) in out_cs:
             w.quantization.scale = [float(s) for s in w.quantization.scale]
             w.quantization.scale[0] *= 4096.0
-    b = flatbuffers.Builder(0)
-    b.Finish(m.Pack(b), file_identifier=b"TFL3")
-    return bytes(b.Output())
+    return _patch_convs(tfl, patch)
 
 
 @pytest.mark.parametrize("target,optimize", [(t, "auto") for t in DSP_TARGETS] + [("cortex-m4", "size")])

@@ -21,13 +21,13 @@ def command(model, target, as_json, per_op, optimize):
     from pipeline import targets
     from pipeline.errors import UserError
 
+    from pipeline.compiler.reader import read_file
     path = Path(model)
-    if not path.is_file():
-        raise UserError(f"model file '{model}' not found", "pass the path of a .tflite file")
+    tflite = read_file(path)
     profile = targets.load(target)
     if profile.kind == "linux":            # emulated ARM Linux: no instruction counts (pipeline/linux/bench.py)
         from pipeline.linux import bench_linux
-        r = bench_linux(path.read_bytes(), profile)
+        r = bench_linux(tflite, profile)
         click.echo(json.dumps(r) if as_json else
                    f"{path.name} on {r['target']} ({r['runtime']}; emulated time is not device time)\n"
                    f"  MACs/inference {r['macs']:>12,}\n  tensor arena   {r['ram_bytes']:>12,} B\n"
@@ -39,7 +39,7 @@ def command(model, target, as_json, per_op, optimize):
         raise UserError(f"bench measures microcontroller firmware; '{profile.name}' is a {profile.kind} target",
                         f"use one of {', '.join(mcus)} (Linux targets are verified with `edgedistill verify`)")
     from pipeline.firmware import bench_mcu
-    r = bench_mcu(path.read_bytes(), profile, optimize=optimize)
+    r = bench_mcu(tflite, profile, optimize=optimize)
     if as_json:
         click.echo(json.dumps(r))
         return

@@ -18,8 +18,8 @@ def command(model, target, out, labels, dataset):
     from pipeline import targets
     from pipeline.errors import UserError
     from pipeline.linux.bundle import write_bundle
-    if not model.is_file():
-        raise UserError(f"model file {model} not found", "pass the path of a .tflite file")
+    from pipeline.compiler.reader import read_file
+    tflite = read_file(model)
     names, raw_scale = None, None
     if dataset:
         from pipeline.data import catalog
@@ -29,5 +29,5 @@ def command(model, target, out, labels, dataset):
         if not labels.is_file():
             raise UserError(f"labels file {labels} not found", "pass a text file with one class name per line")
         names = [line.strip() for line in labels.read_text().splitlines() if line.strip()]
-    r = write_bundle(model.read_bytes(), targets.load(target), out, names, raw_scale)
+    r = write_bundle(tflite, targets.load(target), out, names, raw_scale)
     click.echo(f"bundle for {target} in {r['out']}: {', '.join(r['files'])}")

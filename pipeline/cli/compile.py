@@ -19,13 +19,12 @@ def command(model, target, out_dir, optimize):
 
     from pipeline import targets
     from pipeline.compiler.host import build_host, compile_model, kernel_dir
-    from pipeline.errors import UserError
 
+    from pipeline.compiler.reader import read_file
     path = Path(model)
-    if not path.is_file():
-        raise UserError(f"model file '{model}' not found", "pass the path of a .tflite file")
+    tflite = read_file(path)
     profile = targets.load(target)
-    src = compile_model(path.read_bytes(), profile, optimize=optimize)
+    src = compile_model(tflite, profile, optimize=optimize)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "memory_plan.txt").write_text(src.plan_text + "\n")
@@ -34,7 +33,7 @@ def command(model, target, out_dir, optimize):
         built = f", executable {exe}"
     elif profile.kind == "mcu":   # firmware ELF + map, sources beside them (pipeline/firmware)
         from pipeline.firmware import build_firmware
-        info = build_firmware(path.read_bytes(), profile, out, optimize=optimize)
+        info = build_firmware(tflite, profile, out, optimize=optimize)
         built = (f", firmware {info['elf']} ({info['flash_bytes']} B flash, "
                  f"{info['static_ram_bytes']} B static RAM + {info['stack_reserved_bytes']} B stack), map {info['map']}")
     else:   # MCU/Linux firmware is linked by the emulator/bench stages; hand them the sources

@@ -12,10 +12,8 @@ def command(model, as_json):
     """Name the ops the LiteRT GPU delegate rejects and what falls back to the CPU (exit 1 if any)."""
     import json
 
-    from pipeline.errors import UserError
+    from pipeline.compiler.reader import read_file
     from pipeline.linux.gpu import check, summary
-    if not model.is_file():
-        raise UserError(f"model file {model} not found", "pass the path of a .tflite file")
-    r = check(model.read_bytes())
+    r = check(read_file(model))
     click.echo(json.dumps(r) if as_json else summary(r))
     raise SystemExit(0 if r["compatible"] else 1)

@@ -21,12 +21,11 @@ def command(model, target, samples, dataset, seed, as_json, optimize):
     import json
 
     from pipeline import targets
-    from pipeline.errors import UserError
+    from pipeline.compiler.reader import read_file
     from pipeline.target_verify import verify
-    if not model.is_file():
-        raise UserError(f"model file {model} not found", "pass the path of an int8 .tflite file")
+    tflite = read_file(model)
     profile = targets.load(target)
-    r = verify(model.read_bytes(), profile, samples, dataset, seed, optimize)
+    r = verify(tflite, profile, samples, dataset, seed, optimize)
     if as_json:
         click.echo(json.dumps(r))
     else:

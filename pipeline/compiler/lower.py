@@ -175,5 +175,11 @@ def lower(g: Graph) -> Program:
             raise UnsupportedOpError(f"operator {op.kind} is not supported (supported: "
                                      f"{', '.join(SUPPORTED)})", op=op.kind, op_index=op.index,
                                      tensor=g.tensors[op.outputs[0]].name if op.outputs else None)
-        calls.append(fn(Ctx(g, op)))
+        try:
+            calls.append(fn(Ctx(g, op)))
+        except ArithmeticError as e:   # ScaleRangeError, or a float overflow from a scale near 0
+            raise UnsupportedOptionError(f"quantization scales out of range ({e})", op=op.kind,
+                                         op_index=op.index,
+                                         fix="the scales are corrupt: re-export the model with the "
+                                             "TFLite converter") from None
     return Program(g, calls, g.inputs, g.outputs, io)

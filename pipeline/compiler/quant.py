@@ -13,6 +13,11 @@ import numpy as np
 INT8_MIN, INT8_MAX = -128, 127
 
 
+class ScaleRangeError(ArithmeticError):
+    """A real multiplier no Q0.31 multiplier and shift can hold (inf, NaN, >= 2^31): the model's
+    quantization scales are corrupt. lower() names the op."""
+
+
 def round_away(x: float) -> int:
     """std::round / TfLiteRound: halves away from zero."""
     return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
@@ -22,6 +27,8 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     """(multiplier Q0.31, shift) with real == multiplier * 2^(shift - 31) (double rounding build)."""
     if real == 0.0:
         return 0, 0
+    if not math.isfinite(real) or not 0 < real < 2.0 ** 31:
+        raise ScaleRangeError(f"requantization multiplier {real!r} outside (0, 2^31)")
     q, shift = math.frexp(real)
     q_fixed = round_away(q * (1 << 31))
     assert q_fixed <= (1 << 31)
@@ -35,6 +42,8 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
 
 def frexp_multiplier(real: float) -> tuple[int, int]:
     """LOGISTIC/TANH Prepare: frexp without the 2^31 fix-up; the int32 cast wraps on overflow."""
+    if not math.isfinite(real) or not 0 < real < 2.0 ** 31:
+        raise ScaleRangeError(f"input multiplier {real!r} outside (0, 2^31)")
     q, shift = math.frexp(real)
     q_fixed = round_away(q * (1 << 31))
     if q_fixed >= (1 << 31):

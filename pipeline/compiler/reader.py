@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pipeline.compiler import bounds
 from pipeline.compiler.errors import ModelFormatError, UnsupportedOptionError
+from pipeline.modeltext import quote
 
 
 def _schema():
@@ -26,7 +28,7 @@ _NUMPY = {"FLOAT32": np.float32, "INT32": np.int32, "INT8": np.int8, "UINT8": np
 @dataclass(eq=False)
 class Tensor:
     index: int
-    name: str
+    name: str                            # escaped by modeltext.quote: safe to print anywhere
     shape: tuple[int, ...]
     dtype: str                           # schema name: "INT8", "INT32", "FLOAT32", ...
     scale: tuple[float, ...] = ()        # () when not quantized; one per channel if per-channel
@@ -62,7 +64,7 @@ class Graph:
     ops: list[Op]
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
-    description: str = ""
+    description: str = ""                # escaped by modeltext.quote, like every model string
 
 
 def _options(op_t, schema) -> dict:
@@ -82,24 +84,51 @@ def _options(op_t, schema) -> dict:
     return out
 
 
-def read(model: bytes) -> Graph:
-    """Parse the flatbuffer; only subgraph 0 is compiled (the others must not be called)."""
+def _unpack(model: bytes):
+    """The flatbuffer as the schema's object tree, every index and size in it checked."""
     schema = _schema()
     try:
         if len(model) < 8 or model[4:8] != b"TFL3":
             raise ValueError("missing TFL3 identifier")
         m = schema.ModelT.InitFromPackedBuf(bytearray(model), 0)
     except Exception as e:  # the bindings raise anything from struct.error to IndexError
-        raise ModelFormatError(f"not a .tflite flatbuffer ({e})") from None
-    if not m.subgraphs:
-        raise ModelFormatError("the model has no subgraph")
+        raise ModelFormatError(f"not a .tflite flatbuffer ({quote(str(e))})") from None
+    bounds.check(m, _enum_names(schema.TensorType), _enum_names(schema.BuiltinOperator))
+    return m
+
+
+def check(model: bytes) -> None:
+    """Refuse a malformed .tflite (ModelFormatError naming the tensor or op) before any
+    interpreter, runtime or emitter sees it: every command that takes a .tflite calls this."""
+    _unpack(model)
+
+
+def read_file(path) -> bytes:
+    """A user's .tflite from disk, checked (`check`), or a UserError naming the fix."""
+    from pathlib import Path
+    from pipeline.errors import UserError
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"model file {p} not found", "pass the path of a .tflite file")
+    if p.stat().st_size > bounds.MAX_TENSOR_BYTES:
+        raise UserError(f"model file {p} is {p.stat().st_size} bytes, more than a .tflite flatbuffer "
+                        "can hold (2 GiB)", "pass a .tflite file made by the TFLite converter")
+    model = p.read_bytes()
+    check(model)
+    return model
+
+
+def read(model: bytes) -> Graph:
+    """Parse the flatbuffer; only subgraph 0 is compiled (the others must not be called)."""
+    schema = _schema()
+    m = _unpack(model)
     type_names = _enum_names(schema.TensorType)
     op_names = _enum_names(schema.BuiltinOperator)
     sg = m.subgraphs[0]
 
     tensors = []
     for i, t in enumerate(sg.tensors or []):
-        name = t.name.decode() if isinstance(t.name, bytes) else str(t.name)
+        name = quote(t.name)
         dtype = type_names.get(t.type, str(t.type))
         shape = tuple(int(d) for d in (t.shape if t.shape is not None else []))
         q = t.quantization
@@ -107,9 +136,7 @@ def read(model: bytes) -> Graph:
         zp = tuple(int(z) for z in q.zeroPoint) if q is not None and q.zeroPoint is not None else ()
         axis = int(q.quantizedDimension) if q is not None else 0
         data = None
-        buf = m.buffers[t.buffer] if t.buffer < len(m.buffers) else None
-        if buf is not None and getattr(buf, "offset", 0):
-            raise ModelFormatError("buffers stored outside the flatbuffer (models > 2 GB)", tensor=name)
+        buf = m.buffers[t.buffer] if m.buffers else None       # index checked by bounds
         if buf is not None and buf.data is not None and len(buf.data) > 0:
             raw = np.asarray(buf.data, dtype=np.uint8).tobytes()
             np_type = _NUMPY.get(dtype)
@@ -124,11 +151,10 @@ def read(model: bytes) -> Graph:
         builtin = max(int(code.builtinCode), int(code.deprecatedBuiltinCode))
         kind = op_names.get(builtin, f"BUILTIN_{builtin}")
         if kind == "CUSTOM":
-            custom = code.customCode.decode() if isinstance(code.customCode, bytes) else code.customCode
-            kind = f"CUSTOM:{custom}"
+            kind = f"CUSTOM:{quote(code.customCode)}"
         ops.append(Op(i, kind, tuple(int(x) for x in o.inputs), tuple(int(x) for x in o.outputs),
                       _options(o, schema)))
-    desc = m.description.decode() if isinstance(m.description, bytes) else (m.description or "")
+    desc = quote(m.description)
     g = Graph(tensors, ops, tuple(int(x) for x in sg.inputs), tuple(int(x) for x in sg.outputs), desc)
     return fold_shape_subgraphs(g)
 

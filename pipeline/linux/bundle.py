@@ -72,7 +72,9 @@ def write_bundle(tflite: bytes, target, out_dir, labels: list[str] | None = None
                  raw_scale: float | None = None) -> dict:
     """Write the bundle for `target` into out_dir (created; must be empty or absent)."""
     from pipeline import __version__, targets
+    from pipeline.compiler.reader import check
     from pipeline.linux.verify import io_details
+    check(tflite)                  # before LiteRT parses it
     target = targets.resolve(target)
     if target.kind != "linux":
         raise UserError(f"bundles are for Linux targets; '{target.name}' is a {target.kind} target",

@@ -200,7 +200,10 @@ def read_nodes(tflite: bytes) -> list[Node]:
     """Subgraph 0's operators in execution order, with tensor types, shapes and constness."""
     from ai_edge_litert import schema_py_generated as S
 
+    from pipeline.compiler.reader import check as check_model
     from pipeline.errors import UserError
+    from pipeline.modeltext import quote
+    check_model(tflite)            # every index below is in range
     try:
         m = S.ModelT.InitFromPackedBuf(bytearray(tflite), 0)
         sg = m.subgraphs[0]
@@ -219,7 +222,7 @@ def read_nodes(tflite: bytes) -> list[Node]:
         code = m.operatorCodes[o.opcodeIndex]
         kind = ops.get(max(int(code.builtinCode), int(code.deprecatedBuiltinCode)), "UNKNOWN")
         if kind == "CUSTOM":
-            kind = "CUSTOM:" + (code.customCode.decode() if isinstance(code.customCode, bytes) else str(code.customCode))
+            kind = "CUSTOM:" + quote(code.customCode)
         opts = {a: (v.item() if isinstance(v, np.generic) else v)
                 for a, v in vars(o.builtinOptions).items()} if o.builtinOptions is not None else {}
         nodes.append(Node(k, kind, tuple(tensor(i) for i in o.inputs if i >= 0),

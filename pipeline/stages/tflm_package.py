@@ -43,6 +43,8 @@ def package(tflite: bytes, out: Path, name: str = "model", preprocessing: dict |
     """Writes model_data.h/.cc, op_resolver.h and README.md into `out` (a fresh directory), and
     preprocessing.json (the audio front end's parameters, standardization statistics) if the
     data had any: the device must compute its inputs the same way."""
+    from pipeline.compiler.reader import check
+    check(tflite)                  # before LiteRT and tflite-micro parse it
     ops = litert.ops(tflite)
     unique = sorted(set(ops))
     missing = [op for op in unique if op not in _RESOLVER]

@@ -123,8 +123,9 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
             teacher_stage.check_compatible(model, splits.input_shape, splits.num_classes, task=splits.task)
             how = f"loaded {tcfg.path}"
         else:
-            model = teacher_stage.train(tcfg, splits, recipe.seed)
-            how = f"trained {tcfg.arch}"
+            path, hit = teacher_stage.cached(tcfg, splits, recipe.seed, dkey, progress=echo)
+            model = _keras_loader(path)()
+            how = f"{'reused the cached' if hit else 'trained'} {tcfg.arch} ({path.parent})"
         acc = score.model(model, splits)
         teacher._value = model
         info = {"params": int(model.count_params()), metric: acc,

@@ -1,5 +1,11 @@
-"""Teacher stage: load a user's model (.keras, legacy .h5, SavedModel) or train one from the zoo."""
+"""Teacher stage: load a user's model (.keras, legacy .h5, SavedModel) or train one from the zoo,
+once per machine: a zoo teacher is cached under ~/.cache/edgedistill/teachers/ keyed by the data,
+the architecture, its training config, the seed, the code that trains it and the Keras/TensorFlow
+versions, so a second run directory, a new student, --baseline or a test reuses it."""
 
+import hashlib
+import json
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +40,40 @@ def check_compatible(model, input_shape, num_classes: int, role: str = "teacher"
         raise UserError(f"{role} outputs {out[-1] if not isinstance(out, list) else out} classes "
                         f"but the data has {num_classes}",
                         f"use a {role} whose last layer has one unit per class")
+
+
+# The code a zoo teacher's weights depend on; editing anything else (the compiler, a student, a
+# Linux target) keeps the cached teachers.
+_TRAINING_CODE = ("zoo", "stages/teacher.py", "stages/training.py")
+
+
+def cache_key(cfg, seed: int, data_key: str) -> str:
+    import keras
+    import tensorflow as tf
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for part in _TRAINING_CODE:
+        for f in sorted((root / part).rglob("*.py")) if (root / part).is_dir() else [root / part]:
+            h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes())
+    config = {k: v for k, v in asdict(cfg).items() if k != "path"}
+    blob = json.dumps({"config": config, "seed": seed, "data": data_key, "code": h.hexdigest(),
+                       "keras": keras.__version__, "tensorflow": tf.__version__}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def cached(cfg, splits, seed: int, data_key: str, progress=None) -> tuple[Path, bool]:
+    """(path of the zoo teacher's .keras in the machine's cache, whether it was already there);
+    trained here on a miss, through the project's one build-once mechanism."""
+    from pipeline import buildonce
+    from pipeline.paths import cache_dir
+    final = cache_dir() / "teachers" / f"{cfg.arch}-{cache_key(cfg, seed, data_key)}"
+    hit = (final / ".complete").is_file()
+
+    def make(work: Path):
+        train(cfg, splits, seed).save(work / "teacher.keras")
+        return work, {"arch": cfg.arch, "seed": seed, "data": data_key}
+    buildonce.ensure(final, f"teacher {cfg.arch}", make, progress)
+    return final / "teacher.keras", hit
 
 
 def train(cfg, splits, seed: int):

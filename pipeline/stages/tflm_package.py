@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.errors import UserError
+from pipeline.modeltext import quote
 from pipeline.runtimes import litert, tflm
 
 # TFLite builtin op name -> MicroMutableOpResolver method
@@ -49,7 +50,8 @@ def package(tflite: bytes, out: Path, name: str = "model", preprocessing: dict |
     unique = sorted(set(ops))
     missing = [op for op in unique if op not in _RESOLVER]
     if missing:
-        raise UserError(f"the model uses {', '.join(missing)}, which the TFLM package does not register",
+        raise UserError(f"the model uses {', '.join(quote(op) for op in missing)}, which the TFLM "
+                        "package does not register",
                         "change the student so it avoids these ops, or register them by hand")
     measured = tflm.arena_used_bytes(tflite)
     arena = arena_with_margin(measured)

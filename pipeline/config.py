@@ -29,6 +29,9 @@ class StudentConfig:
     path: str | None = None          # a user's own (untrained) student architecture, .keras / .h5
 
 
+KD_LOSSES = ("kd", "standardized", "dkd")   # [distill] loss; the formulas: pipeline/stages/kd_losses.py
+
+
 @dataclass(frozen=True)
 class DistillConfig:
     epochs: int = 8
@@ -37,6 +40,18 @@ class DistillConfig:
     temperature: float = 4.0         # softens both logit sets; the KD loss is scaled by T^2
     student_loss_weight: float = 0.1  # weight of the hard-label loss; 1 - this goes to KD
     baseline: bool = False           # also train the student from scratch (no teacher)
+    loss: str = "kd"                 # one of KD_LOSSES: Hinton's KD, logit-standardized KD, decoupled KD
+    dkd_alpha: float = 1.0           # "dkd" only: weight of the target-class part (TCKD)
+    dkd_beta: float = 8.0            # "dkd" only: weight of the non-target part (NCKD); both the authors' defaults
+
+    def __post_init__(self):
+        if self.loss not in KD_LOSSES:
+            raise UserError(f"[distill] loss = {self.loss!r} is not a KD loss edgedistill has",
+                            f"use one of: {', '.join(KD_LOSSES)}")
+        for name in ("dkd_alpha", "dkd_beta"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise UserError(f"[distill] {name} = {value!r} is not a weight", "use a number >= 0")
 
 
 @dataclass(frozen=True)
@@ -83,7 +98,10 @@ def _build(raw: dict, source: str) -> Recipe:
             if bad:
                 raise UserError(f"recipe {source}: unknown key(s) in [{key}]: {', '.join(sorted(bad))}",
                                 f"use only: {', '.join(f.name for f in fields(cls))}")
-            kw[key] = cls(**value)
+            try:
+                kw[key] = cls(**value)
+            except UserError as e:      # a value the section checks itself: name the file too
+                raise UserError(f"recipe {source}: {e.problem}", e.fix) from None
         elif key in ("variants", "also_test", "resize"):
             kw[key] = tuple(value)
         elif key in known:

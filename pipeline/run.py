@@ -114,6 +114,7 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
     dist_cfg = {k: v for k, v in asdict(dcfg).items() if k != "baseline"}
     scfg_key = {**asdict(scfg), "file": _file_key(scfg.path)}
     skey = key_of("distill", {"student": scfg_key, "distill": dist_cfg, "seed": recipe.seed}, tkey)
+    distill_stage.check_loss(dcfg, splits)   # a KD loss the task cannot use fails now, not after the teacher
     if until != "teacher" and rd.cached("distill", skey) is None:
         distill_stage.build_student(scfg, splits)   # a bad student fails now, not after the teacher
 

@@ -1,6 +1,7 @@
 """Distill stage: train the student on the teacher's softened logits, or for autoencoders on
 the teacher's reconstructions (keras.distillation)."""
 
+from pipeline.errors import UserError
 from pipeline.stages import training
 
 
@@ -15,22 +16,39 @@ def as_logits(teacher):
     return keras.Model(teacher.input, out, name=f"{teacher.name}_logits")
 
 
-def distill_into(student, teacher, splits, epochs: int, batch_size: int, learning_rate: float,
-                 temperature: float, student_loss_weight: float):
-    """Fit `student` in place with loss = w * CE(y, s) + (1 - w) * T^2 * KL(softmax(t/T) || softmax(s/T)).
+def check_loss(cfg, splits):
+    """Refuses a [distill] loss the data cannot use, before any training time is spent (run.py
+    calls this right after loading the data; distill_into again for direct callers)."""
+    if splits.task == "anomaly" and cfg.loss != "kd":
+        raise UserError(f"[distill] loss = {cfg.loss!r} works on class logits, and this data set is "
+                        "anomaly detection (autoencoders distill the teacher's reconstruction by MSE)",
+                        'remove `loss` from [distill] or set loss = "kd"')
+    if cfg.loss == "standardized" and splits.num_classes < 3:
+        raise UserError(f"[distill] loss = 'standardized' needs 3 or more classes, this data set has "
+                        f"{splits.num_classes}: z-scored logits of 2 classes are always ±1 and give no gradient",
+                        'use loss = "kd" or "dkd"')
+
+
+def distill_into(student, teacher, splits, epochs: int, batch_size: int, learning_rate: float, kd):
+    """Fit `student` in place with loss = w * CE(y, s) + (1 - w) * KD(t, s), w = kd.student_loss_weight,
+    KD the recipe's [distill] loss at temperature kd.temperature (pipeline/stages/kd_losses.py;
+    default "kd": T^2 * KL(softmax(t/T) || softmax(s/T))).
     For an anomaly task (autoencoders): w * MSE(x, s) + (1 - w) * MSE(t, s), the student matching
     both the input and the teacher's reconstruction; T is unused.
-    Shared by the distill stage and QAT (where the student is the fake-quantized model)."""
+    Shared by the distill stage and QAT (where the student is the fake-quantized model): `kd` is the
+    recipe's DistillConfig in both, so the chosen loss stays on during QAT."""
     import keras
-    from keras.distillation import Distiller, FeatureDistillation, LogitsDistillation
+    from keras.distillation import FeatureDistillation
+    from pipeline.stages import kd_losses
+    check_loss(kd, splits)
     if splits.task == "anomaly":
-        kd = FeatureDistillation(loss=keras.losses.MeanSquaredError())
+        loss = FeatureDistillation(loss=keras.losses.MeanSquaredError())
     else:
         teacher = as_logits(teacher)
-        kd = LogitsDistillation(temperature=temperature, loss=keras.losses.KLDivergence())
+        loss = kd_losses.make(kd)
     teacher.trainable = False
-    distiller = Distiller(teacher=teacher, student=student, distillation_losses=kd,
-                          student_loss_weight=student_loss_weight)
+    distiller = kd_losses.LabelledDistiller(teacher=teacher, student=student, distillation_losses=loss,
+                                            student_loss_weight=kd.student_loss_weight)
     training.fit(distiller, splits, epochs, batch_size, learning_rate)
     return student
 
@@ -55,8 +73,7 @@ def build_student(student_cfg, splits):
 def distill(teacher, student_cfg, cfg, splits, seed: int):
     training.seed_everything(seed)
     student = build_student(student_cfg, splits)
-    return distill_into(student, teacher, splits, cfg.epochs, cfg.batch_size, cfg.learning_rate,
-                        cfg.temperature, cfg.student_loss_weight)
+    return distill_into(student, teacher, splits, cfg.epochs, cfg.batch_size, cfg.learning_rate, cfg)
 
 
 def scratch(student_cfg, cfg, splits, seed: int):

@@ -9,4 +9,4 @@ def qat(student, teacher, cfg, distill_cfg, splits, seed: int):
     training.seed_everything(seed)
     model = quantize_model(student)
     return distill_into(model, teacher, splits, cfg.epochs, cfg.batch_size, cfg.learning_rate,
-                        distill_cfg.temperature, distill_cfg.student_loss_weight)
+                        distill_cfg)   # the recipe's KD loss, temperature and weight, as in distill

@@ -16,6 +16,7 @@ def metrics(recipe, target, info: dict, timings: dict, tflite_bytes: int, metric
         "metric": metric,
         "teacher": {"params": info["teacher"]["params"], metric: info["teacher"][metric]},
         "student_float": {"params": info["distill"]["params"], metric: info["distill"][metric]},
+        "distill": {"loss": recipe.distill.loss},     # what KD ran with (autoencoders: "kd" is MSE)
         "student_qat": {metric: info["qat"][metric]},
         "student_int8": {
             metric: v[f"tflm_{metric}"],                  # on the tflite-micro interpreter

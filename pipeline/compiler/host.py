@@ -14,8 +14,20 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline import sandbox
 from pipeline.errors import UserError
 from pipeline.stages.verify import compare
+
+# Limits of one run_host run. The harness is single-threaded (CPU seconds = wall seconds, the
+# same bound as the 600 s timeout) and its arena is static: models we build need a few MiB, so
+# 1 GiB of address space stops a runaway allocation long before it hurts the machine.
+HOST_LIMITS = sandbox.Limits(cpu_s=600, address_space=1 * sandbox.GiB, file_size=256 * sandbox.MiB)
+# ASan/UBSan builds (SANITIZE) reserve ~20 TiB of shadow and allocator space at start, so
+# RLIMIT_AS cannot bound them: ASan's own limits do. hard_rss_limit_mb: a watcher thread kills
+# the process past 1 GiB resident (measured: a 1 MiB malloc+memset loop dies at ~1 GiB in 3 s);
+# max_allocation_size_mb + allocator_may_return_null: one huge malloc returns NULL.
+SANITIZED_LIMITS = sandbox.Limits(cpu_s=600, address_space=None, file_size=256 * sandbox.MiB)
+ASAN_OPTIONS = "hard_rss_limit_mb=1024:max_allocation_size_mb=1024:allocator_may_return_null=1"
 
 
 @dataclass(frozen=True)
@@ -171,13 +183,19 @@ def run_host(exe: Path, inputs: np.ndarray, model: int = 0, out_elements: int | 
     """inputs: (N, input_elements) of the model's I/O type -> (N, output_elements)."""
     inputs = np.ascontiguousarray(inputs)
     n = inputs.shape[0]
+    exe = Path(exe).resolve()
+    asan = b"__asan_init" in exe.read_bytes()     # linked with ASan (build_host's SANITIZE)
     with tempfile.TemporaryDirectory() as d:
-        fin, fout = Path(d) / "in.bin", Path(d) / "out.bin"
+        d = Path(d).resolve()
+        fin, fout = d / "in.bin", d / "out.bin"
         fin.write_bytes(inputs.tobytes())
-        r = subprocess.run([str(exe), str(model), str(fin), str(fout), str(n)],
-                           capture_output=True, text=True, timeout=600)
+        # the executable alone, read-only: not its build folder
+        r = sandbox.run([exe, model, fin, fout, n], d, SANITIZED_LIMITS if asan else HOST_LIMITS,
+                        ro=[exe], env={"ASAN_OPTIONS": ASAN_OPTIONS} if asan else None, timeout=600)
         if r.returncode != 0:
-            raise RuntimeError(f"{exe.name} exited {r.returncode}: {r.stderr[-4000:]}")
+            # the head says what went wrong (ASan's report), the tail where
+            err = r.stderr if len(r.stderr) <= 4000 else f"{r.stderr[:1000]}\n...\n{r.stderr[-3000:]}"
+            raise RuntimeError(f"{exe.name} {sandbox.describe(r.returncode)}: {err}")
         out = np.frombuffer(fout.read_bytes(), dtype=out_dtype)
     return out.reshape(n, -1 if out_elements is None else out_elements)
 

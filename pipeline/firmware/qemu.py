@@ -1,9 +1,14 @@
-"""Run a firmware ELF under qemu-system-arm, safely and with a time limit.
+"""Run a firmware ELF under qemu-system-arm, contained and with a time limit.
 
-Semihosting with target=native lets firmware open host files and even run host commands, so
-QEMU only ever runs firmware we built, in a fresh empty directory holding nothing but in.bin,
-and is stopped at the timeout. On a timeout the QEMU monitor (a Unix socket in that
-directory) is asked for the registers first: the PC says where the firmware hangs."""
+Semihosting with target=native lets firmware open any host file (SYS_OPEN) and run host
+commands (SYS_SYSTEM), and the firmware is built from the model, which is untrusted input. So
+QEMU runs in the sandbox (pipeline/sandbox.py): a fresh directory holding the ELF and in.bin is
+the only path it can write and the counting plugin the only other path it sees, without
+network or shells, under resource limits; and it is stopped at the timeout. On a timeout the
+QEMU monitor (a Unix socket in that directory) is asked for the registers first: the PC says
+where the firmware hangs. QEMU is stopped through the monitor too (`quit`): bwrap stands
+between us and QEMU, so a signal would reach bwrap, which kills QEMU before the plugin writes
+its counts."""
 
 import re
 import shutil
@@ -14,9 +19,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline import sandbox
 from pipeline.errors import UserError
 
 QEMU = "qemu-system-arm"
+# RLIMIT_AS: QEMU reserves its TCG translation buffer and the board's RAM up front.
+# Measured smallest limits that run an image (QEMU 7.2): 1.2 GiB on the mps2 boards and
+# netduinoplus2, 3.4 GiB on mps3-an547 (Cortex-M55); 6 GiB leaves room over the largest.
+ADDRESS_SPACE = 6 * sandbox.GiB
+# RLIMIT_FSIZE: out.bin (samples x outputs), counts.txt (one line per block with blocks=1) and
+# uart.txt stay in the low MiB for any model we run; this bounds a runaway SYS_WRITE.
+FILE_SIZE = 256 * sandbox.MiB
 
 
 @dataclass
@@ -81,7 +94,7 @@ def run(info, machine: str, inputs: bytes = b"", timeout: float = 120.0, plugin:
     if qemu is None:
         raise UserError("qemu-system-arm not found", "install qemu-system-arm (make setup)")
     with tempfile.TemporaryDirectory(prefix="edfw-") as d:
-        d = Path(d)
+        d = Path(d).resolve()               # the path the sandbox binds, and QEMU is told
         elf = d / "firmware.elf"
         shutil.copyfile(info.elf, elf)
         (d / "in.bin").write_bytes(inputs)
@@ -91,14 +104,21 @@ def run(info, machine: str, inputs: bytes = b"", timeout: float = 120.0, plugin:
             cmd += ["-semihosting-config", "enable=on,target=native", "-serial", "null"]
         else:
             cmd += ["-serial", f"file:{d / 'uart.txt'}"]
+        ro = []
         if plugin is not None:
+            plugin = Path(plugin).resolve()
+            ro.append(plugin)
             sym = info.symbols
             lo, size = sym.get("model_invoke", (0, 0))
             cmd += ["-plugin", f"{plugin},start={sym['bench_start'][0]},stop={sym['bench_stop'][0]},"
                                f"invoke={lo}:{lo + size},out=counts.txt{plugin_args}"]
+        # RLIMIT_CPU is the backstop should this loop stall: the wall-clock timeout comes first,
+        # and QEMU's main-loop and RCU threads add a little to the vCPU thread's time.
+        limits = sandbox.Limits(cpu_s=int(2 * timeout) + 10, address_space=ADDRESS_SPACE,
+                                file_size=FILE_SIZE)
         t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=d, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
+        proc = sandbox.popen(cmd, d, limits, ro=ro, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
         timed_out, hang_pc = False, None
         deadline = t0 + timeout
         while proc.poll() is None:
@@ -116,7 +136,10 @@ def run(info, machine: str, inputs: bytes = b"", timeout: float = 120.0, plugin:
             time.sleep(0.01 if time.monotonic() - t0 < 1 else 0.05)
         stopped = proc.poll() is None
         if stopped:
-            proc.terminate()         # SIGTERM: QEMU shuts down cleanly and the plugin reports
+            try:                     # QEMU shuts down cleanly and the plugin reports
+                _monitor(d / "mon.sock", "quit")
+            except OSError:
+                proc.terminate()     # no monitor: bwrap goes, and QEMU with it (no counts)
         try:
             out, err = proc.communicate(timeout=10)
         except subprocess.TimeoutExpired:

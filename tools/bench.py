@@ -121,7 +121,23 @@ def student_section(work: Path) -> str:
     return student_on_targets(fm / "model_int8.tflite")
 
 
-SECTIONS = ("pipeline", "student", "recipes", "aot", "mcu")
+def fuzz_section(work: Path, cases: int = 10000) -> str:
+    """tools/fuzz_models.py: mutated .tflite files through compile and verify --target host."""
+    import fuzz_models
+    s = fuzz_models.fuzz(cases, seed=0)
+    found = "; ".join(f"{f['problem']} ({f['case']})" for f in s["failures"]) or "none"
+    return ("## Fuzzing: untrusted .tflite files\n\n"
+            "`tools/fuzz_models.py`: seeded mutations (Hypothesis) of two small converter-made models — "
+            "shapes, types, buffer indices and contents, quantization fields, op inputs, codes and "
+            "options, op order, byte flips — each run as `edgedistill compile --target host` and "
+            "`edgedistill verify --target host` in a worker process. A case passes when both exit 0 or 2, "
+            "within the time limit, writing nothing outside `--out`.\n\n"
+            "| cases | accepted (exit 0) | refused (exit 2) | crashes, hangs, other exits, stray files | time |\n"
+            "|---|---|---|---|---|\n"
+            f"| {s['cases']:,} | {s['exit_0']:,} | {s['exit_2']:,} | {found} | {s['seconds']:.0f} s |\n")
+
+
+SECTIONS = ("pipeline", "student", "recipes", "aot", "mcu", "fuzz")
 
 
 def _replace_section(text: str, section: str) -> str:
@@ -150,7 +166,8 @@ def main():
     import bench_mcu
     import bench_recipes
     makers = {"pipeline": pipeline_section, "student": student_section, "recipes": bench_recipes.section,
-              "aot": lambda work: bench_aot.section(), "mcu": lambda work: bench_mcu.section()}
+              "aot": lambda work: bench_aot.section(), "mcu": lambda work: bench_mcu.section(),
+              "fuzz": fuzz_section}
     work = args.work or Path(tempfile.mkdtemp(prefix="edgedistill-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:

@@ -8,7 +8,9 @@ tflite-runtime 2.14 is bit-exact across x86_64, aarch64 and armv7, so its host r
 A small venv (tflite-runtime==<version>, numpy<2: its wheels are built against numpy 1.x) cached
 in ~/.cache/edgedistill/hostref-<runtime>-<version>-py<python>-<hash>, built once in a temp dir
 and renamed into place; it runs pipeline/linux/guest.py unchanged (guest falls back to
-tflite_runtime when ai_edge_litert is absent, which it is in this venv).
+tflite_runtime when ai_edge_litert is absent, which it is in this venv). The model is untrusted
+input, so guest.py runs in the sandbox (pipeline/sandbox.py): the venv and the Python it was
+made from read-only, a temp folder holding the model, inputs and outputs the only writable path.
 
     spec_for(target) -> HostRefSpec | None      (None: the golden is host LiteRT, in-process)
     ensure(spec, progress=print) -> Path        (the venv's python; builds on first need)
@@ -29,9 +31,16 @@ import numpy as np
 
 from pipeline.errors import UserError
 from pipeline.linux import guest
-from pipeline import buildonce
+from pipeline import buildonce, sandbox
 from pipeline.paths import cache_dir
 
+# Limits of one reference run (Python + numpy + tflite-runtime, one thread). RLIMIT_AS: the zoo
+# students need 160 MiB (measured); 2 GiB leaves room for a Linux-sized model's weights and
+# arena, and with one OpenBLAS thread (numpy's BLAS is unused here) the need does not grow with
+# the host's core count. RLIMIT_CPU is a backstop behind the timeout.
+LIMITS = sandbox.Limits(cpu_s=1200, address_space=2 * sandbox.GiB, file_size=256 * sandbox.MiB)
+ENV = {"OPENBLAS_NUM_THREADS": "1"}
+TIMEOUT_S = 600
 LAYOUT = 1          # bump when the venv layout built here changes: invalidates old caches
 # tflite-runtime 2.14 wheels are compiled against the numpy 1.x ABI (fails to import under 2.x)
 _EXTRA = {"tflite-runtime": ("numpy<2",)}
@@ -100,19 +109,35 @@ def ensure(spec: HostRefSpec, progress=None) -> Path:
     return final / "bin" / "python"
 
 
+def _python_paths(python: Path) -> list[Path]:
+    """What the venv's python needs to see: the venv, and the installation it was made from
+    (pyvenv.cfg `home`, e.g. ~/.pyenv/versions/3.11.7/bin) unless that is under /usr."""
+    venv = python.parent.parent
+    home = next((ln.split("=", 1)[1].strip() for ln in (venv / "pyvenv.cfg").read_text().splitlines()
+                 if ln.split("=", 1)[0].strip() == "home"), "/usr/bin")
+    base = Path(home).parent
+    return [venv] if base == Path("/usr") or Path("/usr") in base.parents else [venv, base]
+
+
 def run(spec: HostRefSpec, tflite: bytes, x: np.ndarray, mode: str = "ref", progress=None) -> np.ndarray:
     """guest.py in the host env: outputs (N, output elements) of `spec`'s runtime for inputs x."""
     python = ensure(spec, progress)
     with tempfile.TemporaryDirectory(prefix="edhostref-") as d:
-        d = Path(d)
+        d = Path(d).resolve()
+        (d / "guest.py").write_text(Path(guest.__file__).read_text())
         (d / "model.tflite").write_bytes(bytes(tflite))
         np.save(d / "inputs.npy", np.ascontiguousarray(x))
         # -I: no PYTHONPATH / user site, so nothing from the project's venv (LiteRT) leaks in
-        r = subprocess.run([str(python), "-I", guest.__file__, str(d / "model.tflite"),
-                            str(d / "inputs.npy"), str(d), mode], capture_output=True, text=True)
+        try:
+            r = sandbox.run([python, "-I", d / "guest.py", d / "model.tflite", d / "inputs.npy", d, mode],
+                            d, LIMITS, ro=_python_paths(python), env=ENV, timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise UserError(f"the host {spec.runtime} reference did not finish within {TIMEOUT_S} s",
+                            "pass fewer --samples") from None
         if r.returncode != 0:
             tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
-            raise UserError(f"the host {spec.runtime} reference exited {r.returncode}: {' | '.join(tail)}",
+            raise UserError(f"the host {spec.runtime} reference {sandbox.describe(r.returncode)}: "
+                            f"{' | '.join(tail)}",
                             f"delete {path_for(spec)} to rebuild it")
         info = json.loads((d / "info.json").read_text())
         if (info["runtime"], info["version"]) != (spec.runtime, spec.version):

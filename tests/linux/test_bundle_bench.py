@@ -20,9 +20,9 @@ def test_pi_runner_classifies_under_emulation(digits, tmp_path, target):
     out = tmp_path / "bundle"
     r = write_bundle(tflite, target, out, DIGITS)
     assert {"model.tflite", "labels.txt", "metadata.json", "run_model.py", "README.md"} <= set(r["files"])
-    np.save(tmp_path / "samples.npy", x[:30])
+    np.save(out / "samples.npy", x[:30])          # beside the runner: all the sandbox lets it see
     res = qemu_user.run_python(targets.load(target), out / "run_model.py",
-                               [str(tmp_path / "samples.npy"), "--reference", "--json"], timeout=120)
+                               [str(out / "samples.npy"), "--reference", "--json"], timeout=120)
     pred = [p["class"] for p in json.loads(res.stdout)["predictions"]]
     golden = np.argmax(run(tflite, quantize_inputs(tflite, x[:30]).reshape(30, -1), "ref"), -1)
     assert pred == golden.tolist()                         # same classes as host LiteRT

@@ -54,6 +54,7 @@ def checks() -> list[Check]:
               "apt-get install qemu-system-arm (or `make setup`)", required=False),
         Check("openocd", "flash --probe openocd (real boards)", _tool("openocd"),
               "apt-get install openocd (or `make setup`)", required=False),
+        _sandbox(),
     ]
     for name in catalog.names():
         spec = catalog.spec(name)
@@ -66,6 +67,24 @@ def checks() -> list[Check]:
             out.append(Check(f"data: {name}", f"recipe/data set '{name}'", pkg if found else None,
                              spec.options.get("install", f"pip install {pkg} (or `make setup`)")))
     return out
+
+
+def _sandbox() -> Check:
+    """Which sandbox runs model-derived code (verify, bench): bubblewrap, the user's opt-out, or
+    neither (then those commands refuse, with this fix)."""
+    from pipeline import sandbox
+    from pipeline.errors import UserError
+    what = "containing model-derived code (verify, bench)"
+    try:
+        said = sandbox.status()
+    except UserError as e:                       # EDGEDISTILL_SANDBOX set to something unknown
+        return Check("sandbox", f"{what}: {e.problem}", None, e.fix, required=False)
+    if not sandbox.usable():
+        return Check("sandbox", f"{what}: {said}", None, sandbox.FIX, required=False)
+    if said.startswith("none"):                  # opted out: say plainly what is left
+        return Check("sandbox", f"{what}: isolation off by {sandbox.ENV_VAR}=none",
+                     "none: rlimits only", "", required=False)
+    return Check("sandbox", what, said, sandbox.FIX, required=False)
 
 
 def _deb(package: str) -> str | None:

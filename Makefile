@@ -7,11 +7,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# Debian packages: the toolchain for generated C, the data sets that ship as packages, and
-# espeak-ng, which synthesizes the keyword-spotting sets' speech
+# Debian packages: the toolchain for generated C, the data sets that ship as packages,
+# espeak-ng, which synthesizes the keyword-spotting sets' speech, and bubblewrap, the sandbox
+# model-derived code runs in (pipeline/sandbox.py; its resource limits use util-linux's prlimit)
 DEBIAN_PACKAGES := python3 python3-venv python3-dev gcc g++ make dataset-fashion-mnist \
 	espeak-ng asterisk-core-sounds-en-wav \
-	qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi openocd qemu-user-static
+	qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi openocd qemu-user-static \
+	bubblewrap
 
 .PHONY: setup system-packages rootfs demo test bench clean
 

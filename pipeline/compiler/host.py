@@ -79,8 +79,7 @@ def _flash_room(profile, program) -> int | None:
 def compile_model(tflite: bytes, target=None, prefix: str = "", optimize: str = "auto") -> Sources:
     """Stage function: .tflite bytes (+ target profile) -> generated C sources. `optimize`
     (auto | speed | size) chooses weight layouts that trade flash for speed (layouts.py)."""
-    from pipeline.compiler import layouts
-    from pipeline.compiler import features
+    from pipeline.compiler import deadchannels, features, layouts
     from pipeline.compiler.emit import Emitter
     from pipeline.compiler.lower import lower
     from pipeline.compiler.planner import plan
@@ -88,6 +87,7 @@ def compile_model(tflite: bytes, target=None, prefix: str = "", optimize: str = 
     from pipeline.compiler.scratch import assign, variant_of
     from pipeline.targets import resolve
     program = lower(read(bytes(tflite)))
+    deadchannels.prune(program)
     profile = None if target is None else resolve(target)
     variants = _variants(profile)
     wide = layouts.apply(program, variant_of("conv.c", variants), optimize, _flash_room(profile, program))

@@ -39,7 +39,7 @@ def _geometry(ctx: Ctx, inp, out, k_h, k_w, dil_h=1, dil_w=1):
                 pad_h=_pad(h, k_h, s_h, dil_h, o_h), pad_w=_pad(w, k_w, s_w, dil_w, o_w))
 
 
-def _window_overlap(f: dict, in_c: int, out_c: int) -> int:
+def window_overlap(f: dict, in_c: int, out_c: int) -> int:
     return overlap.window(f["in_h"], f["in_w"], in_c, f["out_h"], f["out_w"], out_c, f["k_h"],
                           f["k_w"], f["stride_h"], f["stride_w"], f.get("dil_h", 1),
                           f.get("dil_w", 1), f["pad_h"], f["pad_w"])
@@ -68,7 +68,7 @@ def conv_2d(ctx: Ctx) -> Call:
              filter=Const("int8_t", _pad3(w.data.reshape(-1))), bias=bias_const(ctx, 2, out_c),
              multiplier=mult, shift=shift, scratch=None)
     return Call(ctx.op.index, ctx.op.kind, "ed_conv", "ed_conv_params_t", f, [inp.index],
-                [out.index], overlap={inp.index: _window_overlap(f, in_c, out_c)})
+                [out.index], overlap={inp.index: window_overlap(f, in_c, out_c)})
 
 
 def depthwise_conv_2d(ctx: Ctx) -> Call:
@@ -89,7 +89,7 @@ def depthwise_conv_2d(ctx: Ctx) -> Call:
              filter=Const("int8_t", w.data.reshape(-1)), bias=bias_const(ctx, 2, out_c),
              multiplier=mult, shift=shift, scratch=None)
     return Call(ctx.op.index, ctx.op.kind, "ed_depthwise_conv", "ed_depthwise_conv_params_t", f,
-                [inp.index], [out.index], overlap={inp.index: _window_overlap(f, in_c, out_c)})
+                [inp.index], [out.index], overlap={inp.index: window_overlap(f, in_c, out_c)})
 
 
 def fully_connected(ctx: Ctx) -> Call:
@@ -126,7 +126,7 @@ def _pool(ctx: Ctx, func: str) -> Call:
             ctx.fail(UnsupportedOptionError, "a pooling window entirely in the padding", inp)
     lo, hi = fused_range(ctx, out)
     f.update(channels=c, k_h=k_h, k_w=k_w, act_min=lo, act_max=hi)
-    d = _window_overlap(f, c, c)
+    d = window_overlap(f, c, c)
     field_order = ("in_h", "in_w", "channels", "out_h", "out_w", "k_h", "k_w", "stride_h",
                    "stride_w", "pad_h", "pad_w", "act_min", "act_max")
     return Call(ctx.op.index, ctx.op.kind, func, "ed_pool_params_t",

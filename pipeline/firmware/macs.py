@@ -13,11 +13,15 @@ def _call_macs(kind: str, f: dict) -> int:
 
 
 def macs_per_op(tflite: bytes) -> dict:
-    """{op index: MACs} for every op of the model (0 for ops without multiply-accumulates)."""
+    """{op index: MACs} for every op of the model (0 for ops without multiply-accumulates), as
+    compiled: without the dead channels the compiler drops (compiler/deadchannels.py)."""
+    from pipeline.compiler.deadchannels import prune
     from pipeline.compiler.lower import lower
     from pipeline.compiler.reader import read
     out: dict = {}
-    for c in lower(read(bytes(tflite))).calls:
+    program = lower(read(bytes(tflite)))
+    prune(program)
+    for c in program.calls:
         out[c.op_index] = out.get(c.op_index, 0) + int(_call_macs(c.kind, c.fields))
     return out
 

@@ -13,7 +13,6 @@ overlap): those only ever turn a path off.
 Only written for a single model (no prefix): several models in one binary share one set of
 kernels, which then keep everything."""
 
-from pipeline.compiler.layouts import triples
 from pipeline.compiler.scratch import FILES, dw_path, variant_of
 
 # dsp/depthwise_conv.c: the plane paths, the strip path's N-output step kernels
@@ -52,13 +51,13 @@ def dw_kernels(f: dict) -> set[str]:
 
 def gemm_loop(f: dict) -> str | None:
     """dsp/conv.c's pick_gemm: the assembly loop an ungrouped conv runs (None: grouped convs,
-    out_c < 2, which take C paths)."""
-    if f["filter_in_c"] != f["in_c"] or f["out_c"] < 2:
+    and convs without fast rows in their channel plan, layouts.py, which take C paths)."""
+    if f["filter_in_c"] != f["in_c"] or not f.get("n_fast"):
         return None
     k = f["k_h"] * f["k_w"] * f["in_c"]
     groups = (k + 3) // 4
     wide = f.get("filter16") is not None
-    t3 = triples(f["out_c"], k) if wide else 0
+    t3 = f["gemm_triples"]
     clamp = not _full_range(f)
     odd = "_ODD" if groups % 2 else ""
     if t3:

@@ -19,11 +19,26 @@ at once:
   - otherwise pairs only (the odd last channel pairs with a zero row).
 With it set, the int8 `filter` is not emitted (grouped convs keep it: they take the plain loop).
 
+Channel plan (conv.h's `channels`, every ungrouped conv on dsp/, either layout): the compiler
+sorts the output channels, and the rows of either layout follow that order:
+  - fast: rq_fast2's conditions hold for the channel (fast_channel: dsp/conv.c's header). These
+    rows are the layout above with n_fast in place of out_c; the assembly GEMM computes them.
+  - slow: a nonzero filter outside those conditions (a shift past 22, a multiplier below 2^30
+    from a tiny scale, a large bias): the C path with the general requantization, row by row,
+    so that one such channel no longer sends the whole layer there. Their rows follow the fast
+    ones (filter16: as pairs, an odd count padded with a zero row).
+  - const: an all-zero filter (a dead channel: a trained model's pruned or collapsed filter). Its
+    output is its requantized bias, clamped, at every pixel (deadchannels.requantize): the
+    kernel stores that value and the channel has no row at all.
+
 optimize: "size" keeps int8 everywhere; "speed" widens every ungrouped conv; "auto" (default)
 widens them when the widened model still fits the target's flash budget."""
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from pipeline.compiler.deadchannels import requantize
 from pipeline.compiler.lower import Const
 
 OPTIMIZE = ("auto", "speed", "size")
@@ -68,40 +83,102 @@ def const_bytes(program) -> int:
                for v in c.fields.values() if isinstance(v, Const))
 
 
+def fast_channel(m: int, shift: int, bias: int, k: int, zp: int) -> bool:
+    """dsp/conv.c's rq_fast2 conditions for one output channel (its header): m in (2^30, 2^31),
+    e = -shift in [1, 22], |bias| <= 2^30 - 1 - K * 128 * 255 (so that |acc| < 2^30), zp in
+    [-128, 127]."""
+    bmax = (1 << 30) - 1 - k * 128 * 255
+    return (bmax > 0 and -128 <= zp <= 127 and m > (1 << 30) and 1 <= -shift <= 22
+            and -bmax <= bias <= bmax)
+
+
+@dataclass(frozen=True)
+class ChannelPlan:
+    fast: list[int]            # output channels, ascending, in the order of their rows
+    slow: list[int]
+    const: list[int]
+    values: list[int]          # the const channels' outputs
+
+
+def channel_plan(f: dict) -> ChannelPlan:
+    """The plan of an ungrouped conv's fields (header)."""
+    out_c, k = f["out_c"], f["k_h"] * f["k_w"] * f["in_c"]
+    rows = f["filter"].values[:out_c * k].reshape(out_c, k)
+    bias = f["bias"].values if f["bias"] is not None else np.zeros(out_c, np.int64)
+    m, sh = f["multiplier"].values, f["shift"].values
+    fast, slow, const, values = [], [], [], []
+    for oc in range(out_c):
+        b = int(bias[oc])
+        if not rows[oc].any():
+            const.append(oc)
+            values.append(requantize(b, int(m[oc]), int(sh[oc]), f["output_offset"],
+                                     f["act_min"], f["act_max"]))
+        elif fast_channel(int(m[oc]), int(sh[oc]), b, k, f["output_offset"]):
+            fast.append(oc)
+        else:
+            slow.append(oc)
+    return ChannelPlan(fast, slow, const, values)
+
+
+def _sizes(plan: ChannelPlan, k: int) -> tuple[int, int]:
+    """(int8 bytes, filter16 entries) of a plan's rows."""
+    nf, ns = len(plan.fast), len(plan.slow)
+    return (nf + nf % 2 + ns) * k + 3, filter16_size(nf, k) + (ns + ns % 2) * ((k + 3) // 4 * 4)
+
+
 def _widenable(c) -> bool:
     return c.kind == "CONV_2D" and not c.alias and c.fields["filter_in_c"] == c.fields["in_c"]
 
 
-def extra_flash(program) -> int:
-    """Bytes widening every widenable conv would add."""
+def extra_flash(program, plans: dict | None = None) -> int:
+    """Bytes widening every widenable conv would add (to its int8 rows in plan order)."""
     total = 0
     for c in program.calls:
         if _widenable(c):
             f = c.fields
             k = f["k_h"] * f["k_w"] * f["in_c"]
-            total += 2 * filter16_size(f["out_c"], k) - f["filter"].values.size
+            int8, wide = _sizes(plans[id(c)] if plans else channel_plan(f), k)
+            total += 2 * wide - int8
     return total
 
 
+def _lay_out(f: dict, plan: ChannelPlan, wide: bool) -> None:
+    """Replace the conv's filter by its plan's rows (filter16 or int8) and add the plan's fields."""
+    out_c, k = f["out_c"], f["k_h"] * f["k_w"] * f["in_c"]
+    rows = f["filter"].values[:out_c * k].reshape(out_c, k)
+    nf, ns = len(plan.fast), len(plan.slow)
+    t = triples(nf, k) if wide else 0
+    fast = rows[plan.fast]
+    pad = [plan.fast[-1]] if (nf - 3 * t) % 2 else []     # the zero row names its row 0's channel
+    if wide:
+        k4 = (k + 3) // 4 * 4
+        slow = np.zeros((ns + ns % 2, k4), np.int16)
+        slow[:ns, :k] = rows[plan.slow]
+        w16 = np.concatenate([filter16(fast.reshape(-1), nf, k), _blocks(slow, 2)])
+        f["filter16"], f["filter"] = Const("int16_t", w16.astype(np.int64)), None
+    else:
+        w8 = np.concatenate([fast.reshape(-1), np.zeros(len(pad) * k, np.int64),
+                             rows[plan.slow].reshape(-1), np.zeros(3, np.int64)])
+        f["filter16"], f["filter"] = None, Const("int8_t", w8.astype(np.int64))
+    f["channels"] = Const("int16_t", np.array(plan.fast + pad + plan.slow + plan.const, np.int64))
+    f["const_values"] = Const("int8_t", np.array(plan.values, np.int64)) if plan.const else None
+    f.update(gemm_triples=t, n_fast=nf, n_slow=ns, n_const=len(plan.const))
+
+
 def apply(program, conv_variant: str, optimize: str, flash_room: int | None) -> bool:
-    """Widen the conv weights when the target's conv kernel is dsp/ and `optimize` asks for it
-    (auto: when `flash_room`, the flash left beside the int8 model, holds the extra bytes).
-    Returns whether any conv was widened."""
+    """On dsp/ (the target's conv kernel), give every ungrouped conv its channel plan and its
+    rows in plan order, widened when `optimize` asks for it (auto: when `flash_room`, the flash
+    left beside the int8 model, holds the extra bytes). Returns whether any conv was widened."""
     if optimize not in OPTIMIZE:
         raise ValueError(f"optimize must be one of {OPTIMIZE}, not {optimize!r}")
-    if conv_variant != "dsp" or optimize == "size":
-        for c in program.calls:
-            if _widenable(c):
-                c.fields["filter16"] = None
+    convs = [c for c in program.calls if _widenable(c)]
+    if conv_variant != "dsp":
+        for c in convs:
+            c.fields["filter16"] = None
         return False
-    if optimize == "auto" and flash_room is not None and extra_flash(program) > flash_room:
-        return apply(program, conv_variant, "size", None)
-    widened = False
-    for c in program.calls:
-        if _widenable(c):
-            f = c.fields
-            k = f["k_h"] * f["k_w"] * f["in_c"]
-            c.fields["filter16"] = Const("int16_t", filter16(f["filter"].values, f["out_c"], k))
-            c.fields["filter"] = None
-            widened = True
-    return widened
+    plans = {id(c): channel_plan(c.fields) for c in convs}
+    wide = optimize == "speed" or (optimize == "auto" and (
+        flash_room is None or extra_flash(program, plans) <= flash_room))
+    for c in convs:
+        _lay_out(c.fields, plans[id(c)], wide)
+    return wide and bool(convs)

@@ -20,13 +20,14 @@ def _align4(n: int) -> int:
 
 def conv_dsp(f: dict) -> int:
     """dsp/conv.c: the pixel pair's widened window (K words, K rounded up to 4), the int8 copy
-    of both windows (+ 4 bytes of slack) when in_c % 4 != 0 (else they are widened straight from the input), and 11
-    words per output channel pair (the odd last channel takes a whole one) of accumulator starts,
-    the window's address and requantization constants. Grouped convs need none (plain loop)."""
+    of both windows (+ 4 bytes of slack) when in_c % 4 != 0 (else they are widened straight
+    from the input), and 13 words per pair of fast rows (the channel plan's n_fast, layouts.py;
+    an odd count's last row takes a whole one) of accumulator starts, the window's address,
+    requantization constants and output offsets. Grouped convs need none (plain loop)."""
     if f["filter_in_c"] != f["in_c"]:
         return 0
     k4 = _align4(f["k_h"] * f["k_w"] * f["in_c"])
-    return 4 * k4 + (2 * k4 + 4 if f["in_c"] % 4 else 0) + 44 * ((f["out_c"] + 1) // 2)
+    return 4 * k4 + (2 * k4 + 4 if f["in_c"] % 4 else 0) + 52 * ((f["n_fast"] + 1) // 2)
 
 
 def conv_mve(f: dict) -> int:
@@ -41,9 +42,10 @@ def conv_mve(f: dict) -> int:
 
 
 def conv_macro(f: dict) -> str:
-    """The C side of the same figure (ED_CONV_SCRATCH_BYTES of the variant's conv_scratch.h)."""
+    """The C side of the same figure (ED_CONV_SCRATCH_BYTES of the variant's conv_scratch.h;
+    dsp/ counts the channel plan's fast rows where the others take out_c)."""
     return (f"ED_CONV_SCRATCH_BYTES({f['k_h']}, {f['k_w']}, {f['in_c']}, {f['filter_in_c']}, "
-            f"{f['out_c']}, {f['pad_h']}, {f['pad_w']})")
+            f"{f.get('n_fast', f['out_c'])}, {f['pad_h']}, {f['pad_w']})")
 
 
 def fc_dsp(f: dict) -> int:

@@ -1,5 +1,13 @@
 /* CONV_2D, ARMv7E-M DSP variant: same contract and bit-exact results as reference/conv.c.
  *
+ * The compiler sorts the output channels of an ungrouped conv (conv.h's channel plan,
+ * pipeline/compiler/layouts.py): the fast ones (rq_fast2's conditions below, checked there per
+ * channel) run in the assembly GEMM, the slow ones (a shift or a bias outside them) in the C
+ * path with the general requantization, and a channel whose filter is all zero (a dead channel:
+ * its output is its requantized bias at every pixel) is not computed at all: the compiler
+ * computed its value, the kernel stores it. One slow channel costs its own C path, never the
+ * whole layer's. The filter holds only the fast and slow rows, in plan order.
+ *
  * Ungrouped convs run as a GEMM over pixel pairs (q, q+1 in raster order; the odd last pixel
  * is paired with itself), with K = k_h * k_w * in_c rounded up to K4 (a multiple of 4):
  *   1. both windows are widened into the scratch as int16 2 * (x + input_offset) (im2col,
@@ -11,28 +19,30 @@
  *      (12 instructions per 16 MACs, MAC16_ASM) or 2 LDR of int8 weights, 4 SXTB16 and 8 SMLAD
  *      (16, MAC8_ASM). filter16 rows are padded with zero weights to K4; with K4 / 4 odd the
  *      loops (the _odd variants, as for int8 rows) enter their first 8-k pass halfway.
- *   3. requantization of the 4 outputs from a per-call table (pair_t, one entry per channel
- *      pair): rq_fast2 below when every channel allows it, requant_dsp.h's exact general form
- *      otherwise.
- * Steps 2 and 3 of all full output channel pairs of a pixel pair run as one assembly loop
+ *   3. rq_fast2 requantization of the 4 outputs from a per-call table (pair_t, one entry per
+ *      pair of fast rows), stored at the rows' channels (the table holds each row's offset).
+ * Steps 2 and 3 of all fast row pairs of a pixel pair run as one assembly loop
  * (GEMM16_ASM, GEMM8_ASM: no call, no spill per block): per block one LDM of the table entry
  * straight into the 4 accumulators and the x pointer, the K loop (U = 2, 4 or 8 groups of 4 k
  * per pass, one CMP/BNE each), one LDM of the 6 requantization constants, 4 x (SMMLAR, ADD,
- * ASR, SSAT), 4 STRB, the output pointers and the pair loop: 26 + 12 * K4 / 4 + 2 * K4 / (4 U)
- * instructions with filter16 (1 more with K4 / 4 odd: the branch into the first pass) (4 more with int8 rows, whose K loop is 16 per 4 k).
- * filter16 from K4 = 12 on (layouts.py triples()) blocks the channels 3 at a time: out_c =
+ * ASR, SSAT), the output pointers, the 2 channel offsets, 4 STRB and the pair loop:
+ * 26 + 12 * K4 / 4 + 2 * K4 / (4 U) instructions with filter16 (1 more with K4 / 4 odd: the
+ * branch into the first pass) (4 more with int8 rows, whose K loop is 16 per 4 k).
+ * filter16 from K4 = 12 on (layouts.py triples()) blocks the fast rows 3 at a time: n_fast =
  * 3 T + 2 P, and GEMM24_ASM runs the T 2x3 blocks (17 instructions per 4 k and 24 MACs, per
  * block 40 + 17 * K4 / 4 + 3 * K4 / (4 U)), then the P pairs as GEMM16_ASM in the same call.
- * The C path (gemm_c, channel by channel) takes the general requantization and, with the fast
- * one, the last channel of an odd out_c without triples (filter16 pairs it with a zero row).
+ * An odd number of pair rows ends with a zero row that names the channel before it: the loops
+ * store row 1 of a block before row 0, so the real row's output is the one that stays.
+ * The C path (gemm_c, row by row) takes the slow rows with the general requantization (and the
+ * fast ones with rq_fast2 when a build leaves their assembly loop out, ED_USE_CONV_*).
  * Steps 1 and 2 accumulate 2 * acc (doubled inputs). The fast table holds the doubled bias;
  * the general form starts from 0 and adds the bias after halving, so any int32 bias wraps as
  * in the reference. |2 * sum| <= 2 * K * 128 * 255: exact in int32 for K < 32768, and the
  * summation order differs only in integer additions. Grouped convs take the plain per-tap loop.
  *
  * rq_fast2 (as dsp/depthwise_conv.c), on the doubled accumulator a2 = 2 acc, exact when
- * m in (2^30, 2^31), e = -shift in [1, 22], |acc| < 2^30 (the bias bounded per call:
- * |b| < 2^30 - K * 128 * 255) and zp in [-128, 127]. With e1 = e - 1 and
+ * m in (2^30, 2^31), e = -shift in [1, 22], |acc| < 2^30 (the bias bounded per channel:
+ * |b| < 2^30 - K * 128 * 255) and zp in [-128, 127] (layouts.py fast_channel). With e1 = e - 1 and
  * half = (2 zp + 1) * 2^e1:
  *     out = SSAT8(((SMMLAR(a2, m, half) + (a2 >> 31)) >> e1) >> 1)
  * requant_dsp.h: SRDHM(acc, m) = floor((acc m + 2^30) / 2^31) = floor((a2 m + 2^31) / 2^32),
@@ -43,8 +53,8 @@
  * A fused activation narrower than int8 adds two compares per output (the _clamp variants).
  *
  * Scratch (p->scratch, conv_scratch.h): K4 words for step 1, 2 * K4 + 4 bytes of int8 windows
- * when in_c % 4 != 0 (see conv_im2col.h), then 44 bytes per output channel pair for step 3
- * (64 per triple: never more in all).
+ * when in_c % 4 != 0 (see conv_im2col.h), then 52 bytes per pair of fast rows for step 3
+ * (76 per triple: never more in all).
  *
  * Memory overlap (planner, overlap.py): pixel q's outputs may overwrite input only where no
  * window of a pixel >= q reads. Both windows of a pair are in the scratch before either pixel's
@@ -122,36 +132,33 @@
 #define ED_USE_CONV_GEMM8_CLAMP_ODD 1
 #endif
 
-/* filter16's channel triples (layouts.py triples(): 3 T + 2 P = out_c with P = 0, 1 or 2
- * pairs after them), from K4 = 12 on; 0: pairs only */
-static int32_t ed_triples(int32_t out_c, int32_t K) {
-    const int32_t pairs = out_c % 3 == 0 ? 0 : out_c % 3 == 1 ? 2 : 1;
-    if ((K + 3) / 4 * 4 < 12 || out_c < 2 * pairs + 3) return 0;
-    return (out_c - 2 * pairs) / 3;
-}
-
-/* Step 3's table, one entry per output channel pair (oc, oc+1), in the order the assembly
- * loads it: the 4 accumulators' start (s00, s01: channel oc of pixels A, B; s10, s11: oc+1)
- * and the step-1 words, then (multiplier, half, e1) of oc and of oc+1. The last pair of an odd
- * out_c repeats row 0's constants and starts row 1 from 0. */
+/* Step 3's table, one entry per pair of fast rows (r, r+1: channels c0, c1), in the order the
+ * assembly loads it: the 4 accumulators' start (s00, s01: row r of pixels A, B; s10, s11: row
+ * r+1) and the step-1 words, then (multiplier, half, e1) of c0 and of c1, then the byte offsets
+ * c0 and c1 of the two outputs in a pixel. */
 typedef struct {
-    int32_t acc[4];                  /* fast: 2 b0, 2 b0, 2 b1, 2 b1; general: 0 */
+    int32_t acc[4];                  /* 2 b0, 2 b0, 2 b1, 2 b1 */
     const uint32_t *x;               /* step 1's words (the same for every pair) */
     int32_t m0, half0, e1_0, m1, half1, e1_1;
+    int32_t o0, o1;
 } pair_t;
 _Static_assert(sizeof(pair_t) == ED_CONV_PAIR_BYTES, "conv_scratch.h's table entry size");
-_Static_assert(offsetof(pair_t, x) == 16 && offsetof(pair_t, m0) == 20, "the assembly's LDMs");
+_Static_assert(offsetof(pair_t, x) == 16 && offsetof(pair_t, m0) == 20 &&
+               offsetof(pair_t, o0) == 44, "the assembly's LDMs");
 
-/* The same per channel triple (filter16 with triples: these entries come first, the pairs'
- * follow): the 6 accumulators' start (channel oc + i of pixels A, B at acc[2 i], acc[2 i + 1]),
- * the triple's weights (the x pointer is in the frame), (multiplier, half, e1) per channel.
- * 64 bytes per 3 channels: never more than the pairs' 44 per 2 that conv_scratch.h counts. */
+/* The same per triple of fast rows (filter16 with triples: these entries come first, the
+ * pairs' follow): the 6 accumulators' start (row r + i of pixels A, B at acc[2 i],
+ * acc[2 i + 1]), the triple's weights (the x pointer is in the frame), (multiplier, half, e1)
+ * per row, the 3 channel offsets. 76 bytes per 3 rows: never more than the pairs' 52 per 2
+ * that conv_scratch.h counts. */
 typedef struct {
     int32_t acc[6];
     const int16_t *w;
     int32_t mhe[9];
+    int32_t o[3];
 } triple_t;
-_Static_assert(sizeof(triple_t) == 64 && offsetof(triple_t, mhe) == 28, "the assembly's LDMs");
+_Static_assert(sizeof(triple_t) == 76 && offsetof(triple_t, mhe) == 28 &&
+               offsetof(triple_t, o) == 64, "the assembly's LDMs");
 
 /* The assembly loops' first argument (with the pixel pair's outputs pa, pb as the second and
  * third); pa, pb and its first 6 words (8 in the 2x3 loops) make their stack frame. */
@@ -173,36 +180,31 @@ _Static_assert(offsetof(gemm_args_t, w) == 32 && offsetof(gemm_args_t, d1) == 36
 
 static inline int32_t half_of(int32_t zp, int32_t e1) { return (2 * zp + 1) * (1 << e1); }
 
-/* 1 when every channel meets rq_fast2's conditions (header); fills the table either way:
- * t3 triple_t entries for channels [0, 3 t3) (filter16 rows at w16), then pair_t entries */
-static int fill_table(const ed_conv_params_t *p, void *tab, const uint32_t *buf, int32_t K,
-                      int32_t t3, const int16_t *w16) {
-    const int32_t zp = p->output_offset, out_c = p->out_c, k4 = (K + 3) / 4 * 4;
-    const int64_t bmax = (int64_t)(1 << 30) - 1 - (int64_t)K * 128 * 255;  /* |acc| < 2^30 */
-    int fast = zp >= -128 && zp <= 127 && bmax > 0;
-    for (int32_t oc = 0; oc < out_c; ++oc) {
-        const int32_t m = p->multiplier[oc], e = -p->shift[oc];
-        const int32_t b = p->bias ? p->bias[oc] : 0;
-        if (m <= (1 << 30) || e < 1 || e > 22 || b > bmax || b < -bmax) fast = 0;
-    }
+/* the table for the `rows` fast rows (header; rows = n_fast and its zero row, if any): t3
+ * triple_t entries (filter16 rows at w16), then pair_t entries. Every row meets rq_fast2's
+ * conditions: the compiler put it there for that. */
+static void fill_table(const ed_conv_params_t *p, void *tab, const uint32_t *buf, int32_t k4,
+                       int32_t t3, int32_t rows, const int16_t *w16) {
+    const int32_t zp = p->output_offset;
+    const int16_t *ch = p->channels;
     triple_t *tt = (triple_t *)tab;
     for (int32_t i = 0; i < t3; ++i, ++tt) {
         for (int32_t j = 0; j < 3; ++j) {
-            const int32_t oc = 3 * i + j, e1 = fast ? -p->shift[oc] - 1 : 0;
-            tt->acc[2 * j] = tt->acc[2 * j + 1] = fast && p->bias ? 2 * p->bias[oc] : 0;
+            const int32_t oc = ch[3 * i + j], e1 = -p->shift[oc] - 1;
+            tt->acc[2 * j] = tt->acc[2 * j + 1] = p->bias ? 2 * p->bias[oc] : 0;
             tt->mhe[3 * j] = p->multiplier[oc];
             tt->mhe[3 * j + 1] = half_of(zp, e1);
             tt->mhe[3 * j + 2] = e1;
+            tt->o[j] = oc;
         }
         tt->w = w16 + 3 * i * k4;
     }
     pair_t *t = (pair_t *)(void *)tt;
-    for (int32_t oc = 3 * t3; oc < out_c; oc += 2, ++t) {
-        const int32_t oc1 = oc + 1 < out_c ? oc + 1 : oc;   /* odd out_c: row 0's constants */
-        const int32_t b0 = p->bias ? p->bias[oc] : 0, b1 = p->bias && oc1 != oc ? p->bias[oc1] : 0;
-        const int32_t e1_0 = fast ? -p->shift[oc] - 1 : 0, e1_1 = fast ? -p->shift[oc1] - 1 : 0;
-        t->acc[0] = t->acc[1] = fast ? 2 * b0 : 0;
-        t->acc[2] = t->acc[3] = fast ? 2 * b1 : 0;
+    for (int32_t r = 3 * t3; r < rows; r += 2, ++t) {
+        const int32_t oc = ch[r], oc1 = ch[r + 1];
+        const int32_t e1_0 = -p->shift[oc] - 1, e1_1 = -p->shift[oc1] - 1;
+        t->acc[0] = t->acc[1] = p->bias ? 2 * p->bias[oc] : 0;
+        t->acc[2] = t->acc[3] = p->bias ? 2 * p->bias[oc1] : 0;
         t->x = buf;
         t->m0 = p->multiplier[oc];
         t->half0 = half_of(zp, e1_0);
@@ -210,8 +212,9 @@ static int fill_table(const ed_conv_params_t *p, void *tab, const uint32_t *buf,
         t->m1 = p->multiplier[oc1];
         t->half1 = half_of(zp, e1_1);
         t->e1_1 = e1_1;
+        t->o0 = oc;
+        t->o1 = oc1;
     }
-    return fast;
 }
 
 /* SSAT to int8, then the activation's range (the C path always clamps: it is the rare one) */
@@ -235,26 +238,28 @@ static inline int8_t rq_general(int32_t s, int32_t m, int32_t shift, int32_t zp,
 
 typedef uint32_t __attribute__((may_alias)) ed_word_t;
 
-/* The C path, channel by channel: channels [oc0, out_c) of the pixel pair, `groups` passes of
- * 4 k over step 1's words x0 (filter16: its rows in triples, then pairs; int8 rows of K).
- * Fast: rq_fast2 (the odd out_c's last channel when there are no triples); general: the
- * doubled sums halved, the bias added with int32 wrap as in the reference, ed_mbqm_dsp. */
-static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t oc0,
+/* The C path, row by row: filter rows [r0, r1) of the pixel pair (channels p->channels[r]),
+ * `groups` passes of 4 k over step 1's words x0 (filter16: its rows in triples, then pairs;
+ * int8 rows of K). Fast: rq_fast2 (fast rows, when their assembly loop is compiled out);
+ * general (the slow rows): the doubled sums halved, the bias added with int32 wrap as in the
+ * reference, ed_mbqm_dsp. */
+static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t r0, int32_t r1,
         int32_t groups, int32_t t3, int fast, const uint32_t *x0, int8_t *out_a, int8_t *out_b) {
-    const int32_t out_c = p->out_c, K = p->k_h * p->k_w * p->in_c, k4 = 4 * groups;
+    const int32_t K = p->k_h * p->k_w * p->in_c, k4 = 4 * groups;
     const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max;
-    for (int32_t oc = oc0; oc < out_c; ++oc) {
+    for (int32_t row = r0; row < r1; ++row) {
+        const int32_t oc = p->channels[row];
         const int32_t b = p->bias ? p->bias[oc] : 0;
         int32_t sa = fast ? 2 * b : 0, sb = sa;
         const uint32_t *x = x0;
         if (p->filter16) {
             const int16_t *r;
             int32_t step;                                     /* words from group to group */
-            if (oc < 3 * t3) {
-                r = p->filter16 + (oc / 3) * 3 * k4 + (oc % 3) * 4;
+            if (row < 3 * t3) {
+                r = p->filter16 + (row / 3) * 3 * k4 + (row % 3) * 4;
                 step = 6;
             } else {
-                const int32_t j = oc - 3 * t3;
+                const int32_t j = row - 3 * t3;
                 r = p->filter16 + 3 * t3 * k4 + (j / 2) * 2 * k4 + (j % 2) * 4;
                 step = 4;
             }
@@ -264,7 +269,7 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t 
                 sb = __smlad(w[0], x[2], __smlad(w[1], x[3], sb));
             }
         } else {
-            const int8_t *w = p->filter + (int64_t)oc * K;
+            const int8_t *w = p->filter + (int64_t)row * K;
             for (int32_t g = groups; g > 0; --g, x += 4, w += 4) {
                 const uint32_t v = ed_load4(w), e02 = __sxtb16(v), e13 = ed_sxtb16_ror8(v);
                 sa = __smlad(e02, x[0], __smlad(e13, x[1], sa));
@@ -284,9 +289,10 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t 
     }
 }
 
-/* ---- The assembly loops: all full channel pairs of a pixel pair, fast requantization. ----
+/* ---- The assembly loops: all fast rows of a pixel pair, fast requantization. ----
  * void name(const gemm_args_t *a, int8_t *pa, int8_t *pb), pa and pb the outputs of pixels
- * A and B at channel 0 (advanced by 2 per pair in the frame, [sp, #0] and [sp, #4]). Registers: r0-r3 the accumulators s00, s01, s10, s11,
+ * A and B at channel 0 (in the frame, [sp, #0] and [sp, #4]; each block stores at its table
+ * entry's channel offsets). Registers: r0-r3 the accumulators s00, s01, s10, s11,
  * r4 the x pointer (the requantization's temporary after the K loop), r5 the weights, r6 the
  * K loop's end, r7-r12 the K loop's x and weight words, then the requantization constants;
  * lr the table pointer (filter16) or d1 (int8 rows; the table pointer is then in the frame at
@@ -353,14 +359,15 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t 
     CLAMP_ASM("r0") CLAMP_ASM("r1") CLAMP_ASM("r2") CLAMP_ASM("r3")
 #define NO_CLAMP_ASM ""
 
-/* the 4 stores (pa + oc, oc + 1, pb + oc, oc + 1), pa and pb advanced by 2 in the frame */
-#define STORE4_ASM                                                                                \
+/* the 4 stores (pa + c0, c1, pb + c0, c1), the offsets c0, c1 from the table entry at TAB
+ * (advanced past them); row 1 first: a zero pad row names its row 0's channel */
+#define STORE4_ASM(TAB)                                                                           \
     "ldm    sp, {r7, r8, r9}\n\t"             /* pa, pb, tend */                                  \
-    "strb   r2, [r7, #1]\n\t"                                                                     \
-    "strb   r0, [r7], #2\n\t"                                                                     \
-    "strb   r3, [r8, #1]\n\t"                                                                     \
-    "strb   r1, [r8], #2\n\t"                                                                     \
-    "strd   r7, r8, [sp]\n\t"
+    "ldrd   r10, r11, [" TAB "], #8\n\t"      /* c0, c1 */                                        \
+    "strb   r2, [r7, r11]\n\t"                                                                    \
+    "strb   r0, [r7, r10]\n\t"                                                                    \
+    "strb   r3, [r8, r11]\n\t"                                                                    \
+    "strb   r1, [r8, r10]\n\t"
 
 /* function frame: the callee-saved registers, then the argument's first 8 words at [sp] */
 #define ENTER_ASM(name)                                                                           \
@@ -401,7 +408,7 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t 
     "cmp    r4, r6\n\t"                                                                           \
     "bne    2b\n\t"                                                                               \
     "ldm    lr!, {r7-r12}\n\t"                /* m0, half0, e1_0, m1, half1, e1_1 */              \
-    RQ4_ASM CLAMP STORE4_ASM                                                                      \
+    RQ4_ASM CLAMP STORE4_ASM("lr")                                                                \
     "cmp    lr, r9\n\t"                                                                           \
     "bne    1b\n\t"                                                                               \
     LEAVE_ASM(name)
@@ -429,7 +436,7 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t 
     "ldm    r6!, {r7-r12}\n\t"                /* m0, half0, e1_0, m1, half1, e1_1 */              \
     "ldr    r4, [sp, #24]\n\t"                                                                    \
     "add    r5, r5, r4\n\t"                   /* next pair's row 0 */                             \
-    RQ4_ASM CLAMP STORE4_ASM                                                                      \
+    RQ4_ASM CLAMP STORE4_ASM("r6")                                                                \
     "cmp    r6, r9\n\t"                                                                           \
     "bne    1b\n\t"                                                                               \
     LEAVE_ASM(name)
@@ -444,8 +451,8 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t 
  * weight words: all 14, so the K loop's end is loaded from the frame into r12 (free at the end
  * of a pass), and the table pointer waits in the frame ([sp, #12]) during the K loop. Per
  * triple: 1 LDM (accumulators, w), the x pointer and the table pointer (3), the K loop (17 per
- * 4 k, 3 per pass), 2 LDM of the 9 constants and the table pointer (3), 6 x RQT_ASM, 6 STRB and
- * the output pointers (8), the loop (2): 40 + 17 * K4 / 4 + 3 * K4 / (4 U), 13.3 + 5.67 * K4 / 4
+ * 4 k, 3 per pass), 2 LDM of the 9 constants and the table pointer (3), 6 x RQT_ASM, the output
+ * pointers, the 3 channel offsets and 6 STRB (8), the loop (2): 40 + 17 * K4 / 4 + 3 * K4 / (4 U), 13.3 + 5.67 * K4 / 4
  * (+ K4 / (4 U)) per channel against the 2x2 block's 13 + 6 * K4 / 4 (+ K4 / (4 U)). With
  * K4 / 4 odd (U = 2) ODD3 and ODD2 branch into the first pass's second half (labels 5, 6).
  * The pairs then run GEMM16_ASM's loop (r5 = w2, r6 = xend, [sp, #8] = tend2). Frame: pa, pb,
@@ -512,13 +519,13 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t 
     RQT_ASM("r4", "r6", "r7", "r8", "r12") RQT_ASM("r5", "r6", "r7", "r8", "r12")                 \
     CLAMP3                                                                                        \
     "ldm    sp, {r6, r7, r8}\n\t"             /* pa, pb, tend */                                  \
-    "strb   r2, [r6, #1]\n\t"                                                                     \
-    "strb   r4, [r6, #2]\n\t"                                                                     \
-    "strb   r0, [r6], #3\n\t"                                                                     \
-    "strb   r3, [r7, #1]\n\t"                                                                     \
-    "strb   r5, [r7, #2]\n\t"                                                                     \
-    "strb   r1, [r7], #3\n\t"                                                                     \
-    "strd   r6, r7, [sp]\n\t"                                                                     \
+    "ldm    lr!, {r9, r10, r11}\n\t"          /* c0, c1, c2 */                                    \
+    "strb   r2, [r6, r10]\n\t"                                                                    \
+    "strb   r4, [r6, r11]\n\t"                                                                    \
+    "strb   r0, [r6, r9]\n\t"                                                                     \
+    "strb   r3, [r7, r10]\n\t"                                                                    \
+    "strb   r5, [r7, r11]\n\t"                                                                    \
+    "strb   r1, [r7, r9]\n\t"                                                                     \
     "cmp    lr, r8\n\t"                                                                           \
     "bne    1b\n\t"                                                                               \
     "ldr    r9, [sp, #24]\n\t"                /* tend2 */                                         \
@@ -535,7 +542,7 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t 
     "cmp    r4, r6\n\t"                                                                           \
     "bne    4b\n\t"                                                                               \
     "ldm    lr!, {r7-r12}\n\t"                /* m0, half0, e1_0, m1, half1, e1_1 */              \
-    RQ4_ASM CLAMP2 STORE4_ASM                                                                     \
+    RQ4_ASM CLAMP2 STORE4_ASM("lr")                                                               \
     "cmp    lr, r9\n\t"                                                                           \
     "bne    3b\n"                                                                                 \
     "9:\n\t"                                                                                      \
@@ -651,6 +658,29 @@ static void conv_plain(const ed_conv_params_t *p, const int8_t *input, int8_t *o
     }
 }
 
+/* the constant channels (plan order after the slow rows: cch) of two pixels (or one twice) */
+static void put_consts(const ed_conv_params_t *p, const int16_t *cch, int8_t *out_a,
+                       int8_t *out_b) {
+    const int8_t *const v = p->const_values;   /* locals: int8 stores may alias `p` */
+    const int32_t n = p->n_const;
+    for (int32_t i = 0; i < n; ++i) {
+        const int32_t c = cch[i];
+        const int8_t x = v[i];
+        out_a[c] = x;
+        out_b[c] = x;
+    }
+}
+
+/* what the assembly loop leaves of a pixel pair: the fast rows when it is compiled out
+ * (ED_USE_CONV_*), the slow rows [rows, rows + n_slow), the constant channels */
+static void __attribute__((noinline)) rest_of_pair(const ed_conv_params_t *p, int no_asm,
+        int32_t rows, const int16_t *cch, const uint32_t *buf, int8_t *out_a, int8_t *out_b) {
+    const int32_t groups = ED_CONV_K4(p->k_h, p->k_w, p->in_c) / 4, t3 = p->gemm_triples;
+    if (no_asm && p->n_fast) gemm_c(p, 0, p->n_fast, groups, t3, 1, buf, out_a, out_b);
+    if (p->n_slow) gemm_c(p, rows, rows + p->n_slow, groups, t3, 0, buf, out_a, out_b);
+    put_consts(p, cch, out_a, out_b);
+}
+
 void ed_conv(const ed_conv_params_t *p, const int8_t *input, int8_t *output) {
     if (p->filter_in_c != p->in_c) {
         conv_plain(p, input, output);
@@ -659,16 +689,19 @@ void ed_conv(const ed_conv_params_t *p, const int8_t *input, int8_t *output) {
     const int32_t K = p->k_h * p->k_w * p->in_c, k4 = ED_CONV_K4(p->k_h, p->k_w, p->in_c);
     const int32_t out_c = p->out_c, n = p->out_h * p->out_w;
     const int32_t groups = k4 / 4;                         /* passes of 4 k */
+    /* the plan (conv.h): fast rows [0, rows) with the zero row of an odd pair count, slow
+     * rows [rows, rows + ns), then the constant channels */
+    const int32_t t3 = p->gemm_triples, nf = p->n_fast, ns = p->n_slow, nc = p->n_const;
+    const int32_t rows = nf + ((nf - 3 * t3) & 1);
+    const int16_t *const cch = p->channels + rows + ns;
     uint32_t *buf = (uint32_t *)(void *)p->scratch;       /* word aligned (conv.h) */
     int8_t *tmp = p->scratch + 4 * k4;                     /* used when in_c % 4 != 0 */
     void *tab = tmp + (p->in_c % 4 ? 2 * k4 + 4 : 0);
-    const int32_t t3 = p->filter16 ? ed_triples(out_c, K) : 0;
-    const int fast = fill_table(p, tab, buf, K, t3, p->filter16);
+    if (nf) fill_table(p, tab, buf, k4, t3, rows, p->filter16);
     const int clamp = p->act_min > -128 || p->act_max < 127;
-    gemm_fn *const gemm = pick_gemm(p->filter16 != NULL, clamp, groups, t3);
-    const int use_asm = fast && out_c >= 2 && gemm;      /* else the C path only */
+    gemm_fn *const gemm = nf ? pick_gemm(p->filter16 != NULL, clamp, groups, t3) : NULL;
     const pair_t *const pairs = (const pair_t *)(void *)((triple_t *)tab + t3);
-    const int32_t npairs = (out_c - 3 * t3) / 2;          /* full pairs */
+    const int32_t npairs = (rows - 3 * t3) / 2;
     gemm_args_t a = {.tend = t3 ? (const void *)pairs : (const void *)(pairs + npairs),
                            .tab = tab, .lo = p->act_min, .hi = p->act_max,
                            .tend2 = pairs + npairs, .xend = buf + 4 * groups, .x = buf,
@@ -676,12 +709,19 @@ void ed_conv(const ed_conv_params_t *p, const int8_t *input, int8_t *output) {
                            .w = p->filter16 ? (const void *)p->filter16 : (const void *)p->filter,
                            .d1 = K};
     if (!p->filter16) a.wadj = 2 * K - 4 * groups;
-    const int32_t oc_c = !use_asm ? 0 : 3 * t3 + 2 * npairs;   /* the C path from here */
+    if (nf + ns == 0) {                                    /* every channel constant */
+        for (int32_t q = 0; q < n; q += 2) {
+            int8_t *out_a = output + (int64_t)q * out_c;
+            put_consts(p, cch, out_a, q + 1 < n ? out_a + out_c : out_a);
+        }
+        return;
+    }
+    const int rest = !gemm || ns || nc;                   /* anything beside the assembly */
     for (int32_t q = 0; q < n; q += 2) {
         const int32_t qb = q + 1 < n ? q + 1 : q;
-        gather_pair(p, input, q, qb, k4, tmp, buf);
         int8_t *out_a = output + (int64_t)q * out_c, *out_b = qb != q ? out_a + out_c : out_a;
-        if (use_asm) gemm(&a, out_a, out_b);
-        if (oc_c < out_c) gemm_c(p, oc_c, groups, t3, fast, buf, out_a, out_b);
+        gather_pair(p, input, q, qb, k4, tmp, buf);
+        if (gemm) gemm(&a, out_a, out_b);
+        if (rest) rest_of_pair(p, gemm == NULL, rows, cch, buf, out_a, out_b);
     }
 }

@@ -23,6 +23,16 @@ typedef struct {
                                           layouts.py), or NULL; then `filter` may be NULL */
     int8_t *scratch;                   /* ED_CONV_SCRATCH_BYTES(...) bytes of the arena, word
                                           aligned, or NULL when the variant needs none */
+    /* The dsp variant's channel plan (pipeline/compiler/layouts.py; the other variants leave it
+     * 0 and use every row of `filter`). Its filter rows (filter16, or filter) are, in order: the
+     * n_fast channels of the assembly GEMM (gemm_triples triples first; an odd count of pair
+     * rows ends with a zero row that repeats the channel before it), then the n_slow channels
+     * whose requantization is outside the GEMM's fast form. channels[] names each row's output
+     * channel, then the n_const channels whose filter is all zero: the output of the i-th is
+     * const_values[i] at every pixel, and it has no row. */
+    const int16_t *channels;
+    const int8_t *const_values;
+    int32_t gemm_triples, n_fast, n_slow, n_const;
 } ed_conv_params_t;
 
 /* Output pixels are produced in raster order, all channels of a pixel together: the memory

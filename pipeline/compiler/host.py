@@ -202,11 +202,12 @@ def run_host(exe: Path, inputs: np.ndarray, model: int = 0, out_elements: int | 
 
 
 def reference_outputs(tflite: bytes, inputs: np.ndarray) -> np.ndarray:
-    """tflite-micro interpreter on packed inputs (N, input_elements) -> packed outputs."""
-    from tflite_micro.python.tflite_micro import runtime
+    """tflite-micro interpreter on packed inputs (N, input_elements) -> packed outputs (its arena
+    sized from the model; a model it cannot load or run is a UserError: runtimes/tflm.py)."""
     from pipeline.compiler.reader import read
+    from pipeline.runtimes import tflm
     g = read(bytes(tflite))
-    interp = runtime.Interpreter.from_bytes(bytes(tflite))
+    interp = tflm.interpreter(tflite)
     ins = [interp.get_input_details(k) for k in range(len(g.inputs))]
     outs_d = list(g.outputs)
     result = []
@@ -216,7 +217,7 @@ def reference_outputs(tflite: bytes, inputs: np.ndarray) -> np.ndarray:
             n = int(np.prod(d["shape"]))
             interp.set_input(np.asarray(x[off:off + n], dtype=d["dtype"]).reshape(d["shape"]), k)
             off += n
-        interp.invoke()
+        tflm.invoke(interp)
         result.append(np.concatenate([np.array(interp.get_output(k)).reshape(-1)
                                       for k in range(len(outs_d))]))
     return np.stack(result)

@@ -1,5 +1,6 @@
 """The TFLite-Micro host interpreter (tflite-micro wheel): the reference for microcontroller targets."""
 
+import contextlib
 import ctypes
 import os
 import re
@@ -7,28 +8,93 @@ import tempfile
 
 import numpy as np
 
+from pipeline.errors import UserError
+from pipeline.modeltext import quote
 
-def _interpreter(model: bytes, arena_size: int | None = None):
+# The interpreter's arena is fixed when it is made (the wheel's default: 10x the model's bytes,
+# too small for a model of large activations and few weights: a 128x128x3 ADD needs 147 KiB of
+# a 10 KiB model). interpreter() grows it until the model fits, up to ARENA_MAX.
+ARENA_MAX = 512 << 20
+_MISSING = re.compile(r"missing: (\d+)")
+
+
+@contextlib.contextmanager
+def _c_stderr(lines: list):
+    """fd 2 (where TFLM's MicroPrintf writes, through C stdio) into `lines` while inside."""
+    with tempfile.TemporaryFile(mode="w+") as tmp:
+        saved = os.dup(2)
+        try:
+            os.dup2(tmp.fileno(), 2)
+            yield
+        finally:
+            ctypes.CDLL(None).fflush(None)  # C stdio buffers until flushed
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            lines.extend(tmp.read().splitlines())
+
+
+def _reason(said: list[str], e: Exception) -> str:
+    """What TFLM printed (else the exception), escaped: it may quote model text (op names)."""
+    return quote("; ".join(line.strip() for line in said if line.strip()) or str(e), 300)
+
+
+def interpreter(model: bytes):
+    """tflite-micro's interpreter for `model` with an arena it fits in: the wheel's default
+    first, then larger ones (by what TFLM reports missing, at least doubling) up to ARENA_MAX.
+    A model it cannot load is a UserError naming what TFLM printed (exit 2, no traceback)."""
     from tflite_micro.python.tflite_micro import runtime
-    return runtime.Interpreter.from_bytes(bytes(model), arena_size=arena_size)
+    size = 10 * len(model)
+    while True:
+        said: list[str] = []
+        try:
+            with _c_stderr(said):
+                return runtime.Interpreter.from_bytes(bytes(model), arena_size=size)
+        except Exception as e:       # the wheel raises RuntimeError, or ValueError on bad bytes
+            if "allocate tensors" in str(e) and size < ARENA_MAX:
+                missing = max((int(m) for m in _MISSING.findall("\n".join(said))), default=0)
+                size = min(ARENA_MAX, max(2 * size, size + 2 * missing))
+                continue
+            reason = _reason(said, e)
+            if "allocate tensors" in str(e):
+                raise UserError(f"the tflite-micro reference interpreter cannot load this model: "
+                                f"its tensors do not fit in a {ARENA_MAX:,}-byte arena ({reason})",
+                                "check the tensor shapes: a microcontroller model needs far "
+                                "less") from None
+            raise UserError(f"the tflite-micro reference interpreter cannot load this model: {reason}",
+                            "check the model with the TFLite converter's analyzer; tflite-micro "
+                            "runs int8 models of its supported ops only") from None
+
+
+def invoke(interp) -> None:
+    """interp.invoke(), a failure (an op's Eval) as a UserError like a model that does not load."""
+    said: list[str] = []
+    try:
+        with _c_stderr(said):
+            interp.invoke()
+    except Exception as e:
+        raise UserError(f"the tflite-micro reference interpreter failed to run this model: "
+                        f"{_reason(said, e)}",
+                        "check the model with the TFLite converter's analyzer") from None
+
 
 
 def run(model: bytes, inputs: np.ndarray) -> np.ndarray:
     """Outputs of output 0 for each sample. `inputs`: (N, *input_shape[1:]), in the input's dtype."""
-    interp = _interpreter(model)
+    interp = interpreter(model)
     shape = interp.get_input_details(0)["shape"]
     dtype = interp.get_input_details(0)["dtype"]
     outs = []
     for x in inputs:
         interp.set_input(np.asarray(x, dtype=dtype).reshape(shape), 0)
-        interp.invoke()
+        invoke(interp)
         outs.append(np.array(interp.get_output(0))[0])
         # reset() clears variable tensors only; no model here keeps state between samples
     return np.stack(outs)
 
 
 def io_details(model: bytes) -> tuple[dict, dict]:
-    interp = _interpreter(model)
+    interp = interpreter(model)
     return interp.get_input_details(0), interp.get_output_details(0)
 
 
@@ -39,21 +105,14 @@ def arena_used_bytes(model: bytes) -> int:
     Measured on this 64-bit host: pointer-holding structs are larger than on a 32-bit MCU,
     so the figure is an upper bound for Cortex-M.
     """
-    interp = _interpreter(model)
+    interp = interpreter(model)
     interp.set_input(np.zeros(interp.get_input_details(0)["shape"],
                               interp.get_input_details(0)["dtype"]), 0)
-    interp.invoke()
-    with tempfile.TemporaryFile(mode="w+") as tmp:
-        saved = os.dup(2)
-        try:
-            os.dup2(tmp.fileno(), 2)
-            interp.print_allocations()
-            ctypes.CDLL(None).fflush(None)  # C stdio buffers until flushed
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-        tmp.seek(0)
-        text = tmp.read()
+    invoke(interp)
+    said: list[str] = []
+    with _c_stderr(said):
+        interp.print_allocations()
+    text = "\n".join(said)
     m = re.search(r"Arena allocation total (\d+) bytes", text)
     if not m:
         raise RuntimeError(f"tflite-micro printed no arena total: {text[:200]!r}")

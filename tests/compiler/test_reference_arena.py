@@ -1,0 +1,46 @@
+"""The tflite-micro reference interpreter's arena is sized from the model (runtimes/tflm.py): a
+model of large activations and few weights, which the wheel's default arena (10x the model's
+bytes) cannot hold, verifies; a model it cannot load at all is one line and exit 2."""
+
+import pytest
+
+from tests.conftest import edgedistill
+
+
+@pytest.fixture(scope="module")
+def big_add(tmp_path_factory):
+    """int8 ADD of two 128x128x3 inputs: a 1 KB model whose tensors need 147 KiB of arena."""
+    import keras
+    from tests.compiler.convert import to_int8_tflite
+    a = keras.Input((128, 128, 3), batch_size=1, name="a")
+    b = keras.Input((128, 128, 3), batch_size=1, name="b")
+    tfl = to_int8_tflite(keras.Model([a, b], keras.layers.Add()([a, b])), seed=1)
+    assert 10 * len(tfl) < 3 * 128 * 128 * 3
+    path = tmp_path_factory.mktemp("big") / "add128.tflite"
+    path.write_bytes(tfl)
+    return path
+
+
+def test_large_activations_verify(big_add):
+    """`verify --target host` as a user runs it: bit-exact (it died with a traceback in the
+    interpreter's AllocateTensors before)."""
+    r = edgedistill("verify", big_add, "--target", "host", "--samples", "3", "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert '"bitexact": 1.0' in r.stdout and "Traceback" not in r.stderr
+
+
+def test_a_model_the_interpreter_cannot_load_is_one_line(big_add, monkeypatch):
+    """With the arena's ceiling below what the model needs, and with bytes that are no model:
+    a UserError, which the CLI prints as one `error:` line with exit status 2."""
+    from click.testing import CliRunner
+    from pipeline.cli.main import cli
+    from pipeline.errors import UserError
+    from pipeline.runtimes import tflm
+    with pytest.raises(UserError, match="cannot load"):
+        tflm.interpreter(b"TFL3" * 64)
+    monkeypatch.setattr(tflm, "ARENA_MAX", 64 << 10)
+    r = CliRunner().invoke(cli, ["verify", str(big_add), "--target", "host", "--samples", "2"])
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and "65,536-byte arena" in lines[0], lines
+    assert r.exception is None or isinstance(r.exception, SystemExit)

@@ -207,7 +207,8 @@ def reference_outputs(tflite: bytes, inputs: np.ndarray) -> np.ndarray:
     from pipeline.compiler.reader import read
     from pipeline.runtimes import tflm
     g = read(bytes(tflite))
-    interp = tflm.interpreter(tflite)
+    acts = sum(t.nbytes for t in g.tensors if t.data is None)
+    interp = tflm.interpreter(tflite, tflm.arena_hint(acts, len(g.tensors), len(g.ops)))
     ins = [interp.get_input_details(k) for k in range(len(g.inputs))]
     outs_d = list(g.outputs)
     result = []

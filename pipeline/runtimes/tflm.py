@@ -39,44 +39,54 @@ def _reason(said: list[str], e: Exception) -> str:
     return quote("; ".join(line.strip() for line in said if line.strip()) or str(e), 300)
 
 
-def interpreter(model: bytes):
-    """tflite-micro's interpreter for `model` with an arena it fits in: the wheel's default
-    first, then larger ones (by what TFLM reports missing, at least doubling) up to ARENA_MAX.
-    A model it cannot load is a UserError naming what TFLM printed (exit 2, no traceback)."""
+def arena_hint(activation_bytes: int, tensors: int, ops: int) -> int:
+    """An arena that holds a model of these sizes without any reuse, with room for TFLM's
+    per-tensor and per-op structs (64-bit host): a first size that rarely needs a retry."""
+    return activation_bytes + 256 * tensors + 1024 * ops + (64 << 10)
+
+
+def interpreter(model: bytes, first_arena: int = 0):
+    """tflite-micro's interpreter for `model` with an arena it fits in: max(the wheel's default,
+    first_arena) first, then larger ones (by what TFLM reports missing, at least doubling) up to
+    ARENA_MAX. Given a first_arena (arena_hint: it should fit), that first attempt prints what
+    TFLM prints, as without this function, so that a model which aborts the interpreter still
+    says why; the other attempts' complaints are kept for the error. A model it cannot load is
+    a UserError naming what TFLM said (exit 2, no traceback)."""
     from tflite_micro.python.tflite_micro import runtime
-    size = 10 * len(model)
+    size = min(ARENA_MAX, max(10 * len(model), first_arena))
+    said: list[str] = []
+    first = first_arena > 0
     while True:
-        said: list[str] = []
         try:
-            with _c_stderr(said):
+            with contextlib.nullcontext() if first else _c_stderr(said):
                 return runtime.Interpreter.from_bytes(bytes(model), arena_size=size)
         except Exception as e:       # the wheel raises RuntimeError, or ValueError on bad bytes
             if "allocate tensors" in str(e) and size < ARENA_MAX:
                 missing = max((int(m) for m in _MISSING.findall("\n".join(said))), default=0)
                 size = min(ARENA_MAX, max(2 * size, size + 2 * missing))
+                said.clear()
+                first = False
                 continue
-            reason = _reason(said, e)
             if "allocate tensors" in str(e):
                 raise UserError(f"the tflite-micro reference interpreter cannot load this model: "
-                                f"its tensors do not fit in a {ARENA_MAX:,}-byte arena ({reason})",
+                                f"its tensors do not fit in a {ARENA_MAX:,}-byte arena "
+                                f"({_reason(said, e)})",
                                 "check the tensor shapes: a microcontroller model needs far "
                                 "less") from None
-            raise UserError(f"the tflite-micro reference interpreter cannot load this model: {reason}",
+            raise UserError(f"the tflite-micro reference interpreter cannot load this model: "
+                            f"{_reason(said, e)}",
                             "check the model with the TFLite converter's analyzer; tflite-micro "
                             "runs int8 models of its supported ops only") from None
 
 
 def invoke(interp) -> None:
-    """interp.invoke(), a failure (an op's Eval) as a UserError like a model that does not load."""
-    said: list[str] = []
+    """interp.invoke(), a failure (an op's Eval; TFLM prints why) as a UserError."""
     try:
-        with _c_stderr(said):
-            interp.invoke()
+        interp.invoke()
     except Exception as e:
         raise UserError(f"the tflite-micro reference interpreter failed to run this model: "
-                        f"{_reason(said, e)}",
-                        "check the model with the TFLite converter's analyzer") from None
-
+                        f"{_reason([], e)}", "check the model with the TFLite converter's "
+                        "analyzer") from None
 
 
 def run(model: bytes, inputs: np.ndarray) -> np.ndarray:

@@ -29,6 +29,19 @@ def test_large_activations_verify(big_add):
     assert '"bitexact": 1.0' in r.stdout and "Traceback" not in r.stderr
 
 
+def test_the_arena_grows_without_a_hint(big_add, capfd):
+    """Without reference_outputs' first size (runtimes.tflm.run, the verify stage): the wheel's
+    default fails, the retries (their complaints kept off the terminal) find one that fits."""
+    import numpy as np
+    from pipeline.runtimes import tflm
+    interp = tflm.interpreter(big_add.read_bytes())
+    for k in range(2):
+        interp.set_input(np.full((1, 128, 128, 3), 3 * k - 1, np.int8), k)
+    tflm.invoke(interp)
+    assert np.array(interp.get_output(0)).shape == (1, 128, 128, 3)
+    assert "Failed to resize" not in capfd.readouterr().err
+
+
 def test_a_model_the_interpreter_cannot_load_is_one_line(big_add, monkeypatch):
     """With the arena's ceiling below what the model needs, and with bytes that are no model:
     a UserError, which the CLI prints as one `error:` line with exit status 2."""

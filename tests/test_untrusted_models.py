@@ -239,6 +239,8 @@ HOSTILE = {
                                          "quantized dimension 9"),
     "op input out of range": (lambda m, S: _set(m.subgraphs[0].operators[1], inputs=[99999, 1, 2]),
                               "reads tensor 99999"),
+    # well-formed, but a conv without its weights: the compiler and LiteRT each name the op
+    "conv weights absent": (lambda m, S: _first(m, S, "CONV_2D")[1].inputs.__setitem__(1, -1), "CONV_2D"),
     "op code out of range": (lambda m, S: _set(m.subgraphs[0].operators[0], opcodeIndex=4000), "operator code 4000"),
     "ops out of order (a cycle)": (lambda m, S: m.subgraphs[0].operators.reverse(), "ops out of order, or a cycle"),
     "model input out of range": (lambda m, S: _set(m.subgraphs[0], inputs=[12345]), "tensor 12345"),

@@ -75,10 +75,11 @@ class Ctx:
             self.fail(UnsupportedTypeError, "activation without per-tensor quantization", t)
         return t
 
-    def const(self, position: int, dtype: str) -> Tensor | None:
+    def const(self, position: int, dtype: str) -> Tensor:
+        """A constant input of `dtype`; optional ones are checked with tensor() first."""
         t = self.tensor(position)
         if t is None:
-            return None
+            self.fail(CompileError, f"input {position} is missing (expected a constant)")
         if t.data is None:
             self.fail(UnsupportedOptionError, "weights computed at run time (expected a constant)", t)
         if t.dtype != dtype:

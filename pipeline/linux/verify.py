@@ -15,6 +15,7 @@ import numpy as np
 
 from pipeline.errors import UserError
 from pipeline.linux import guest, hostref
+from pipeline.runtimes.litert import refused
 
 # tensorflow/tensorflow#119412, google-ai-edge/LiteRT#8567: measured 1 LSB on ~0.5 % of samples
 FC_NOTE = ("FULLY_CONNECTED requantization differs between tflite-runtime 2.14 (integer double "
@@ -28,12 +29,15 @@ def litert_reference() -> str:
 
 
 def io_details(tflite: bytes) -> tuple[list[dict], list[dict]]:
-    from ai_edge_litert.interpreter import Interpreter
-    try:
-        interp = Interpreter(model_content=bytes(tflite))
+    """Inputs' and outputs' details; the model must also prepare (allocate_tensors), so a model
+    the device's runtime would refuse is refused here, before a bundle or an emulator run."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+    try:            # reference kernels: no XNNPACK delegate (nor its INFO line on stderr)
+        interp = Interpreter(model_content=bytes(tflite),
+                             experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+        interp.allocate_tensors()
     except Exception as e:
-        raise UserError(f"LiteRT cannot load the model: {str(e).splitlines()[0]}",
-                        "pass a valid .tflite file (edgedistill convert writes one)") from None
+        raise refused(e) from None
     return interp.get_input_details(), interp.get_output_details()
 
 
@@ -96,7 +100,10 @@ def verify_linux(tflite: bytes, target, inputs, samples: int, seed: int = 0) -> 
     target = targets.resolve(target)
     x = _pack(tflite, inputs, samples, seed)
     spec = hostref.spec_for(target)
-    litert = guest.run(tflite, x, "ref")
+    try:
+        litert = guest.run(tflite, x, "ref")
+    except (RuntimeError, ValueError) as e:       # a model LiteRT cannot prepare or invoke
+        raise refused(e) from None
     golden = litert if spec is None else hostref.run(spec, tflite, x, "ref")
     outs, info = run_emulated(tflite, target, x)
     ref = outs["ref"].astype(golden.dtype)

@@ -2,12 +2,26 @@
 
 import numpy as np
 
+from pipeline.errors import UserError
+
+
+def refused(e: Exception) -> UserError:
+    """LiteRT's error (its last line names the op that failed to prepare) as one escaped line:
+    a model LiteRT cannot load, prepare or run is the user's to fix, not a traceback."""
+    from pipeline.modeltext import quote
+    lines = [ln for ln in str(e).strip().splitlines() if ln.strip()] or [type(e).__name__]
+    return UserError(f"LiteRT cannot run the model: {quote(lines[-1], limit=300)}",
+                     "pass a valid .tflite file (edgedistill convert writes one)")
+
 
 def _interpreter(model: bytes, reference: bool = True):
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
     resolver = OpResolverType.BUILTIN_REF if reference else OpResolverType.AUTO
-    interp = Interpreter(model_content=bytes(model), experimental_op_resolver_type=resolver)
-    interp.allocate_tensors()
+    try:
+        interp = Interpreter(model_content=bytes(model), experimental_op_resolver_type=resolver)
+        interp.allocate_tensors()
+    except (RuntimeError, ValueError) as e:
+        raise refused(e) from None
     return interp
 
 

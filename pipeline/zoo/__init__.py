@@ -8,7 +8,7 @@ reconstruction of their input.
 from pipeline.errors import UserError
 from pipeline.zoo import autoencoder, sequence, students, teachers
 
-TEACHERS = {"vgg": teachers.vgg, "cnn1d": sequence.cnn1d_teacher, "autoencoder": autoencoder.dense_autoencoder}
+TEACHERS = {"vgg": teachers.vgg, "resnet": teachers.resnet, "cnn1d": sequence.cnn1d_teacher, "autoencoder": autoencoder.dense_autoencoder}
 STUDENTS = {"cnn": students.cnn, "cnn1d": sequence.cnn1d, "ds-cnn": students.ds_cnn, "autoencoder": autoencoder.dense_autoencoder}
 
 

@@ -54,6 +54,89 @@ class DistillConfig:
                 raise UserError(f"[distill] {name} = {value!r} is not a weight", "use a number >= 0")
 
 
+# [augment] kinds and the parameters each takes, with its defaults (pipeline/data/augment.py applies
+# them; "auto" picks the kind from the data, "none" turns augmentation off).
+#   image:        translate by up to `shift` of H and W (Fashion-MNIST/CIFAR's pad-and-crop shifts
+#                 +-2..4 px of 28..32 = +-10 %), uncovered pixels `fill` "zeros" | "border"; `flip`
+#                 left-right (off by default: it is wrong for digits, text, and any class where the
+#                 side matters); random erasing with probability `erase`, off by default too: Zhong
+#                 et al. 2017 use p 0.5 on 28-32 px images over hundreds of epochs, while on `digits
+#                 --quick` (8x8 px, a 6 k-parameter student, 15 epochs) p 0.5 cost the int8 student
+#                 3 pp (98.05 -> 94.99 %, shift alone: 98.05 %); a recipe that trains long turns it on
+#   spectrogram:  (frames, coefficients) features: shift by up to `time_shift` of the frames (10 % of
+#                 49 frames: +-100 ms, MLPerf Tiny KWS's shift), Gaussian `noise` (std, in input units:
+#                 standardized features), SpecAugment masks (Park et al. 2019) set to 0, the features'
+#                 mean: `time_masks` of up to `time_mask_width` frames, `freq_masks` of up to
+#                 `freq_mask_width` coefficients
+#   series:       (steps, channels): `time_shift` as above, a per-channel gain N(1, `scale`), jitter
+#                 N(0, `noise`) (Iwana & Uchida 2021's survey defaults: scaling 0.1, jitter 0.03)
+AUGMENT_DEFAULTS = {
+    "image": {"shift": 0.1, "fill": "zeros", "flip": False, "erase": 0.0},
+    "spectrogram": {"time_shift": 0.1, "noise": 0.1, "time_masks": 1, "time_mask_width": 5,
+                    "freq_masks": 1, "freq_mask_width": 2},
+    "series": {"time_shift": 0.1, "scale": 0.1, "noise": 0.03},
+    "none": {},
+}
+AUGMENT_KINDS = ("auto", *AUGMENT_DEFAULTS)
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """[augment]: how each training batch is varied, on the fly, for the teacher, the distilled
+    student, the from-scratch baseline and QAT alike; validation and test data never are.
+    A parameter left unset (None) takes its kind's default (AUGMENT_DEFAULTS)."""
+    kind: str = "auto"
+    shift: float | None = None             # image: max translation, fraction of H and W, [0, 0.5]
+    fill: str | None = None                # image: "zeros" | "border" (repeat the edge pixels)
+    flip: bool | None = None               # image: random left-right flip
+    erase: float | None = None             # image: probability of one erased rectangle, [0, 1]
+    time_shift: float | None = None        # spectrogram, series: max shift, fraction of the steps, [0, 0.5]
+    noise: float | None = None             # spectrogram, series: Gaussian noise std, input units
+    scale: float | None = None             # series: std of the per-channel gain around 1
+    time_masks: int | None = None          # spectrogram: time masks per sample
+    time_mask_width: int | None = None     # spectrogram: max frames per time mask
+    freq_masks: int | None = None          # spectrogram: frequency masks per sample
+    freq_mask_width: int | None = None     # spectrogram: max coefficients per frequency mask
+
+    def __post_init__(self):
+        if self.kind not in AUGMENT_KINDS:
+            raise UserError(f"[augment] kind = {self.kind!r} is not an augmentation edgedistill has",
+                            f"use one of: {', '.join(AUGMENT_KINDS)}")
+        if self.kind != "auto":
+            self.check_applies(self.kind)
+        for name, value in self.params().items():
+            _check_augment_value(name, value)
+
+    def params(self) -> dict:
+        """The parameters that are set (not None), in field order."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name != "kind" and getattr(self, f.name) is not None}
+
+    def check_applies(self, kind: str) -> None:
+        """Refuses a parameter the kind does not use (flip on a series, noise on an image...)."""
+        stray = [n for n in self.params() if n not in AUGMENT_DEFAULTS[kind]]
+        if stray:
+            takes = ", ".join(AUGMENT_DEFAULTS[kind]) or "no parameters"
+            raise UserError(f"[augment] {', '.join(stray)} does not apply to kind {kind!r}",
+                            f"kind {kind!r} takes {takes}; remove the others or set another kind")
+
+
+def _check_augment_value(name: str, value) -> None:
+    if name == "fill":
+        ok, want = value in ("zeros", "border"), '"zeros" or "border"'
+    elif name == "flip":
+        ok, want = isinstance(value, bool), "true or false"
+    elif name in ("time_masks", "time_mask_width", "freq_masks", "freq_mask_width"):
+        ok, want = isinstance(value, int) and not isinstance(value, bool) and value >= 0, "a whole number >= 0"
+    else:
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        top = {"shift": 0.5, "time_shift": 0.5, "erase": 1.0}.get(name, float("inf"))
+        ok = number and 0 <= value <= top
+        want = f"a number from 0 to {top}" if top < float("inf") else "a number >= 0"
+    if not ok:
+        raise UserError(f"[augment] {name} = {value!r} is out of range", f"use {want}")
+
+
 @dataclass(frozen=True)
 class QatConfig:
     epochs: int = 2
@@ -70,6 +153,7 @@ class Recipe:
     student: StudentConfig = StudentConfig()
     distill: DistillConfig = DistillConfig()
     qat: QatConfig = QatConfig()
+    augment: AugmentConfig = AugmentConfig()
     variants: tuple[str, ...] = ("int8",)   # extra conversions: "float16", "dynamic", "float32"
     limit: dict | None = None               # {"train": N, "test": N}: subsample (quick runs)
     verify_samples: int | None = None       # None: the whole test split
@@ -81,7 +165,7 @@ class Recipe:
 
 
 _SECTIONS = {"teacher": TeacherConfig, "student": StudentConfig, "distill": DistillConfig,
-             "qat": QatConfig}
+             "qat": QatConfig, "augment": AugmentConfig}
 
 
 def _build(raw: dict, source: str) -> Recipe:

@@ -33,3 +33,35 @@ def test_bad_toml_and_missing_recipes():
         config.load_recipe("nope")
     with pytest.raises(UserError, match="not found"):
         config.load_recipe("/no/such/recipe.toml")
+
+
+@pytest.mark.parametrize("table,needles", [
+    ('kind = "blur"', ["kind = 'blur'", "auto, image, spectrogram, series, none"]),
+    ('shfit = 0.1', ["unknown key(s) in [augment]: shfit"]),
+    ('kind = "series"\nflip = true', ["flip does not apply to kind 'series'", "time_shift, scale, noise"]),
+    ('kind = "none"\nnoise = 0.1', ["noise does not apply to kind 'none'"]),
+    ('shift = 0.7', ["shift = 0.7", "from 0 to 0.5"]),
+    ('erase = 1.5', ["erase = 1.5", "from 0 to 1.0"]),
+    ('noise = -0.1', ["noise = -0.1", ">= 0"]),
+    ('fill = "mirror"', ["fill = 'mirror'", '"zeros" or "border"']),
+    ('flip = 1', ["flip = 1", "true or false"]),
+    ('time_masks = 1.5', ["time_masks = 1.5", "whole number"]),
+])
+def test_augment_table_refusals_name_the_key_and_the_fix(tmp_path, table, needles):
+    p = tmp_path / "r.toml"
+    p.write_text(f'name = "x"\ndataset = "digits"\n[augment]\n{table}\n')
+    with pytest.raises(UserError) as e:
+        config.load_recipe(str(p))
+    assert str(p) in e.value.problem
+    for needle in needles:
+        assert needle in str(e.value), str(e.value)
+
+
+def test_augment_table_loads_and_quick_can_override_it(tmp_path):
+    p = tmp_path / "r.toml"
+    p.write_text('name = "x"\ndataset = "digits"\n[augment]\nkind = "image"\nerase = 0.2\n'
+                 '[quick]\naugment = { erase = 0.0 }\n')
+    assert config.load_recipe(str(p)).augment == config.AugmentConfig(kind="image", erase=0.2)
+    assert config.load_recipe(str(p), quick=True).augment.erase == 0.0
+    assert config.load_recipe("digits").augment.kind == "image"
+    assert config.Recipe("x", "digits").augment == config.AugmentConfig()    # no table: "auto"

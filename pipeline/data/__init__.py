@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.config import AugmentConfig
 from pipeline.data import catalog, standardize
 from pipeline.data.sources import LOADERS
 
@@ -25,6 +26,10 @@ class Splits:
     # how raw samples became model inputs, stored with the model so a device can repeat it,
     # e.g. {"frontend": {...}} for audio (pipeline.data.audio.frontend)
     preprocessing: dict | None = None
+    # how training batches are varied on the fly (pipeline/data/augment.py), None: not at all. Set
+    # by run.py from the recipe's [augment] (augment.resolve); training.fit applies it to every
+    # model it trains, so teacher, student, baseline and QAT see the same augmentation
+    augment: AugmentConfig | None = None
 
     @property
     def input_shape(self) -> tuple[int, ...]:

@@ -7,7 +7,7 @@ Each stage is a function in pipeline/stages/; this module only wires them to the
 
 import hashlib
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import click
@@ -95,6 +95,10 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
                         "`also_test` (it then goes through the training set's preprocessing)")
     metric = score.metric(splits.task)
     dkey = _data_key(splits)
+    from pipeline.data import augment
+    # the recipe's [augment] made concrete for this data; a kind the data cannot take fails now
+    splits = replace(splits, augment=augment.resolve(recipe.augment, splits))
+    aug = asdict(splits.augment)    # in the key of every stage that trains
     if splits.preprocessing:   # the front end / standardization: goes with the model to the device
         p.info["data"] = {"preprocessing": splits.preprocessing}
     p.timings["data"] = round(time.perf_counter() - t0, 2)
@@ -106,14 +110,16 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
 
     # teacher: a user's file (keyed by its content) or a zoo recipe
     tcfg = recipe.teacher
-    tkey = key_of("teacher", {**asdict(tcfg), "file": _file_key(tcfg.path), "seed": recipe.seed}, dkey)
+    tkey = key_of("teacher", {**asdict(tcfg), "file": _file_key(tcfg.path), "seed": recipe.seed, "augment": aug},
+                  dkey)
     teacher = _Lazy(_keras_loader(rd.path("teacher.keras")))
 
     from pipeline.stages import distill as distill_stage
     scfg, dcfg = recipe.student, recipe.distill
     dist_cfg = {k: v for k, v in asdict(dcfg).items() if k != "baseline"}
     scfg_key = {**asdict(scfg), "file": _file_key(scfg.path)}
-    skey = key_of("distill", {"student": scfg_key, "distill": dist_cfg, "seed": recipe.seed}, tkey)
+    skey = key_of("distill", {"student": scfg_key, "distill": dist_cfg, "seed": recipe.seed, "augment": aug},
+                  tkey)
     distill_stage.check_loss(dcfg, splits)   # a KD loss the task cannot use fails now, not after the teacher
     if until != "teacher" and rd.cached("distill", skey) is None:
         distill_stage.build_student(scfg, splits)   # a bad student fails now, not after the teacher
@@ -144,13 +150,15 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
         acc = score.model(model, splits)
         student._value = model
         info = {"params": int(model.count_params()), metric: acc,
+                "augmentation": augment.describe(splits.augment),   # what ran, for metrics.json
                 "summary": f"{scfg.path or scfg.arch} {'' if scfg.path else (scfg.kwargs or '')}: {model.count_params():,} params, "
                            f"test {metric} {score.fmt(metric, acc)}"}
         return {"student.keras": _save(model, tmp / "student.keras")}, info
     p.stage("distill", skey, make_student)
 
     if dcfg.baseline:
-        bkey = key_of("scratch", {"student": scfg_key, "distill": dist_cfg, "seed": recipe.seed}, dkey)
+        bkey = key_of("scratch", {"student": scfg_key, "distill": dist_cfg, "seed": recipe.seed, "augment": aug},
+                      dkey)
 
         def make_scratch(tmp):
             model = distill_stage.scratch(scfg, dcfg, splits, recipe.seed)
@@ -163,7 +171,8 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
 
     # QAT, KD still on
     from pipeline.stages import qat as qat_stage
-    qkey = key_of("qat", {"qat": asdict(recipe.qat), "distill": dist_cfg, "seed": recipe.seed}, skey, tkey)
+    qkey = key_of("qat", {"qat": asdict(recipe.qat), "distill": dist_cfg, "seed": recipe.seed, "augment": aug},
+                  skey, tkey)
     qat_model = _Lazy(_keras_loader(rd.path("student_qat.keras")))
 
     def make_qat(tmp):

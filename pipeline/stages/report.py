@@ -32,6 +32,8 @@ def metrics(recipe, target, info: dict, timings: dict, tflite_bytes: int, metric
                  "ops": info["tflm"]["ops"]},
         "timings_s": timings,
     }
+    if "augmentation" in info["distill"]:   # the [augment] distill ran, as did teacher, baseline and QAT
+        m["distill"]["augmentation"] = info["distill"]["augmentation"]
     if "firmware" in info:
         m["firmware"] = info["firmware"]["firmware"]
         m["emulator"] = info["firmware"]["emulator"]

@@ -208,3 +208,26 @@ def test_describe_names_what_ran():
     assert augment.describe(r) == {"kind": "image", "shift": 0.1, "fill": "zeros", "flip": True, "erase": 0.0}
     assert augment.describe(augment.resolve(AugmentConfig(), _splits((4,), task="anomaly"))) == {"kind": "none"}
 
+
+def test_cli_refuses_a_bad_augment_table_with_exit_2(tmp_path, cli):
+    bad = tmp_path / "r.toml"
+    bad.write_text('name = "x"\ndataset = "har"\n[augment]\nkind = "image"\n')
+    r = cli("run", "--recipe", bad, "--quick", "--out", tmp_path / "o")
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert "needs (height, width, channels)" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_metrics_json_records_the_augmentation_that_ran():
+    from types import SimpleNamespace
+
+    from pipeline.stages import report
+    ran = augment.describe(augment.resolve(AugmentConfig(), _splits((49, 10, 1), preprocessing={"frontend": {}})))
+    info = {"teacher": {"params": 9, "accuracy": 0.9},
+            "distill": {"params": 3, "accuracy": 0.8, "augmentation": ran},
+            "qat": {"accuracy": 0.8}, "convert": {"bytes": {"int8": 10}},
+            "verify": {"tflm_accuracy": 0.8, "litert_ref_accuracy": 0.8, "samples": 1, "references_agree": 1.0,
+                       "references_differing": 0, "references_max_abs_diff": 0},
+            "tflm": {"arena_bytes": 1, "arena_bytes_with_margin": 2, "ops": []}}
+    m = report.metrics(config.load_recipe("kws"), SimpleNamespace(name="host"), info, {}, 10)
+    spectrogram = {"kind": "spectrogram", **config.AUGMENT_DEFAULTS["spectrogram"]}
+    assert m["distill"] == {"loss": "kd", "augmentation": spectrogram}

@@ -30,6 +30,7 @@ sorts the output channels, and the rows of either layout follow that order:
   - const: an all-zero filter (a dead channel: a trained model's pruned or collapsed filter). Its
     output is its requantized bias, clamped, at every pixel (deadchannels.requantize): the
     kernel stores that value and the channel has no row at all.
+When every channel is fast the plan is the identity and `channels` is not emitted (NULL).
 
 optimize: "size" keeps int8 everywhere; "speed" widens every ungrouped conv; "auto" (default)
 widens them when the widened model still fits the target's flash budget."""
@@ -160,7 +161,9 @@ def _lay_out(f: dict, plan: ChannelPlan, wide: bool) -> None:
         w8 = np.concatenate([fast.reshape(-1), np.zeros(len(pad) * k, np.int64),
                              rows[plan.slow].reshape(-1), np.zeros(3, np.int64)])
         f["filter16"], f["filter"] = None, Const("int8_t", w8.astype(np.int64))
-    f["channels"] = Const("int16_t", np.array(plan.fast + pad + plan.slow + plan.const, np.int64))
+    identity = not plan.slow and not plan.const          # then conv.c needs no channels[]
+    f["channels"] = None if identity else \
+        Const("int16_t", np.array(plan.fast + pad + plan.slow + plan.const, np.int64))
     f["const_values"] = Const("int8_t", np.array(plan.values, np.int64)) if plan.const else None
     f.update(gemm_triples=t, n_fast=nf, n_slow=ns, n_const=len(plan.const))
 

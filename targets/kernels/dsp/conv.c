@@ -180,17 +180,22 @@ _Static_assert(offsetof(gemm_args_t, w) == 32 && offsetof(gemm_args_t, d1) == 36
 
 static inline int32_t half_of(int32_t zp, int32_t e1) { return (2 * zp + 1) * (1 << e1); }
 
+/* the output channel of filter row r (conv.h: no channels[] means rows in channel order, the
+ * zero row of an odd pair count repeating the last) */
+static inline int32_t row_channel(const ed_conv_params_t *p, int32_t r) {
+    return p->channels ? p->channels[r] : r < p->n_fast ? r : p->n_fast - 1;
+}
+
 /* the table for the `rows` fast rows (header; rows = n_fast and its zero row, if any): t3
  * triple_t entries (filter16 rows at w16), then pair_t entries. Every row meets rq_fast2's
  * conditions: the compiler put it there for that. */
-static void fill_table(const ed_conv_params_t *p, void *tab, const uint32_t *buf, int32_t k4,
-                       int32_t t3, int32_t rows, const int16_t *w16) {
+static void __attribute__((noinline)) fill_table(const ed_conv_params_t *p, void *tab,
+        const uint32_t *buf, int32_t k4, int32_t t3, int32_t rows, const int16_t *w16) {
     const int32_t zp = p->output_offset;
-    const int16_t *ch = p->channels;
     triple_t *tt = (triple_t *)tab;
     for (int32_t i = 0; i < t3; ++i, ++tt) {
         for (int32_t j = 0; j < 3; ++j) {
-            const int32_t oc = ch[3 * i + j], e1 = -p->shift[oc] - 1;
+            const int32_t oc = row_channel(p, 3 * i + j), e1 = -p->shift[oc] - 1;
             tt->acc[2 * j] = tt->acc[2 * j + 1] = p->bias ? 2 * p->bias[oc] : 0;
             tt->mhe[3 * j] = p->multiplier[oc];
             tt->mhe[3 * j + 1] = half_of(zp, e1);
@@ -201,7 +206,7 @@ static void fill_table(const ed_conv_params_t *p, void *tab, const uint32_t *buf
     }
     pair_t *t = (pair_t *)(void *)tt;
     for (int32_t r = 3 * t3; r < rows; r += 2, ++t) {
-        const int32_t oc = ch[r], oc1 = ch[r + 1];
+        const int32_t oc = row_channel(p, r), oc1 = row_channel(p, r + 1);
         const int32_t e1_0 = -p->shift[oc] - 1, e1_1 = -p->shift[oc1] - 1;
         t->acc[0] = t->acc[1] = p->bias ? 2 * p->bias[oc] : 0;
         t->acc[2] = t->acc[3] = p->bias ? 2 * p->bias[oc1] : 0;
@@ -238,7 +243,7 @@ static inline int8_t rq_general(int32_t s, int32_t m, int32_t shift, int32_t zp,
 
 typedef uint32_t __attribute__((may_alias)) ed_word_t;
 
-/* The C path, row by row: filter rows [r0, r1) of the pixel pair (channels p->channels[r]),
+/* The C path, row by row: filter rows [r0, r1) of the pixel pair (channels row_channel),
  * `groups` passes of 4 k over step 1's words x0 (filter16: its rows in triples, then pairs;
  * int8 rows of K). Fast: rq_fast2 (fast rows, when their assembly loop is compiled out);
  * general (the slow rows): the doubled sums halved, the bias added with int32 wrap as in the
@@ -248,7 +253,7 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t 
     const int32_t K = p->k_h * p->k_w * p->in_c, k4 = 4 * groups;
     const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max;
     for (int32_t row = r0; row < r1; ++row) {
-        const int32_t oc = p->channels[row];
+        const int32_t oc = row_channel(p, row);
         const int32_t b = p->bias ? p->bias[oc] : 0;
         int32_t sa = fast ? 2 * b : 0, sb = sa;
         const uint32_t *x = x0;
@@ -693,7 +698,7 @@ void ed_conv(const ed_conv_params_t *p, const int8_t *input, int8_t *output) {
      * rows [rows, rows + ns), then the constant channels */
     const int32_t t3 = p->gemm_triples, nf = p->n_fast, ns = p->n_slow, nc = p->n_const;
     const int32_t rows = nf + ((nf - 3 * t3) & 1);
-    const int16_t *const cch = p->channels + rows + ns;
+    const int16_t *const cch = nc ? p->channels + rows + ns : NULL;
     uint32_t *buf = (uint32_t *)(void *)p->scratch;       /* word aligned (conv.h) */
     int8_t *tmp = p->scratch + 4 * k4;                     /* used when in_c % 4 != 0 */
     void *tab = tmp + (p->in_c % 4 ? 2 * k4 + 4 : 0);

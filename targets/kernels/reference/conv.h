@@ -29,7 +29,8 @@ typedef struct {
      * rows ends with a zero row that repeats the channel before it), then the n_slow channels
      * whose requantization is outside the GEMM's fast form. channels[] names each row's output
      * channel, then the n_const channels whose filter is all zero: the output of the i-th is
-     * const_values[i] at every pixel, and it has no row. */
+     * const_values[i] at every pixel, and it has no row. channels NULL: no slow or constant
+     * channels, the fast rows in channel order (and a zero row repeats the last). */
     const int16_t *channels;
     const int8_t *const_values;
     int32_t gemm_triples, n_fast, n_slow, n_const;

@@ -44,10 +44,11 @@ def check_compatible(model, input_shape, num_classes: int, role: str = "teacher"
 
 # The code a zoo teacher's weights depend on; editing anything else (the compiler, a student, a
 # Linux target) keeps the cached teachers.
-_TRAINING_CODE = ("zoo", "stages/teacher.py", "stages/training.py")
+_TRAINING_CODE = ("zoo", "stages/teacher.py", "stages/training.py", "data/augment.py")
 
 
-def cache_key(cfg, seed: int, data_key: str) -> str:
+def cache_key(cfg, seed: int, data_key: str, augment=None) -> str:
+    """`augment`: the resolved AugmentConfig the teacher trains with (None: none)."""
     import keras
     import tensorflow as tf
     root = Path(__file__).resolve().parent.parent
@@ -57,6 +58,7 @@ def cache_key(cfg, seed: int, data_key: str) -> str:
             h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes())
     config = {k: v for k, v in asdict(cfg).items() if k != "path"}
     blob = json.dumps({"config": config, "seed": seed, "data": data_key, "code": h.hexdigest(),
+                       "augment": asdict(augment) if augment is not None else None,
                        "keras": keras.__version__, "tensorflow": tf.__version__}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -66,7 +68,8 @@ def cached(cfg, splits, seed: int, data_key: str, progress=None) -> tuple[Path, 
     trained here on a miss, through the project's one build-once mechanism."""
     from pipeline import buildonce
     from pipeline.paths import cache_dir
-    final = cache_dir() / "teachers" / f"{cfg.arch}-{cache_key(cfg, seed, data_key)}"
+    key = cache_key(cfg, seed, data_key, splits.augment)
+    final = cache_dir() / "teachers" / f"{cfg.arch}-{key}"
     hit = (final / ".complete").is_file()
 
     def make(work: Path):

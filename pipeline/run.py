@@ -1,14 +1,21 @@
-"""`edgedistill run`: data -> teacher -> distill -> qat -> convert -> verify -> TFLM package ->
-firmware (MCU targets) -> report.
+"""`edgedistill run`: the stage table, walked by one loop.
+
+    data -> teacher -> distill (-> scratch) -> qat -> convert -> verify (-> also)
+         -> tflm + firmware   (MCU targets: the TFLM package and the firmware on the emulated MCU)
+         -> device            (Linux targets: the device's runtime under qemu-user, the bundle)
+         -> report
 
 Each stage is a function in pipeline/stages/; this module only wires them to the run directory
 (pipeline/rundir.py): keys, reuse, atomic commit, one progress line per stage, metrics.json.
+A stage's key hashes its config, the keys of the stages it reads and only the code it runs
+(`code`), so editing the compiler rebuilds the firmware but does not retrain the teacher.
 """
 
 import hashlib
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 import click
 import numpy as np
@@ -27,37 +34,6 @@ class _Lazy:
         if self._value is None:
             self._value = self._load()
         return self._value
-
-
-class Pipeline:
-    def __init__(self, recipe, target, out: Path, echo=click.echo):
-        self.recipe, self.target, self.echo = recipe, target, echo
-        self.rd = RunDir(out)
-        self.timings: dict[str, float] = {}
-        self.info: dict[str, dict] = {}
-
-    def stage(self, name: str, key: str, make) -> dict:
-        """Reuse `name` if its manifest vouches for `key`, else make(scratch_dir) -> (outputs, info)."""
-        t0 = time.perf_counter()
-        info = self.rd.cached(name, key)
-        if info is None:
-            outputs, info = make(self.rd.scratch())
-            self.rd.commit(name, key, outputs, info)
-            verb = "made"
-        else:
-            verb = "reused"
-        self.timings[name] = round(time.perf_counter() - t0, 2)
-        self.info[name] = info
-        self.echo(f"[{name:8s}] {verb:6s} {info.get('summary', '')}  ({self.timings[name]:.1f} s)")
-        return info
-
-
-def _data_key(splits) -> str:
-    h = hashlib.sha256()
-    for a in (splits.x_train, splits.y_train, splits.x_val, splits.y_val, splits.x_test,
-              splits.y_test, splits.representative):
-        h.update(np.ascontiguousarray(a).tobytes())
-    return h.hexdigest()[:16]
 
 
 def _keras_loader(path):
@@ -79,189 +55,299 @@ def _save(model, path: Path) -> Path:
     return path
 
 
-def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> dict:
-    """Runs the stages in order up to and including `until`; returns metrics (or stage figures)."""
-    from pipeline import data
-    from pipeline.stages import score
-    from pipeline.stages import teacher as teacher_stage
-    p = Pipeline(recipe, target, out, echo)
-    rd = p.rd
-    t0 = time.perf_counter()
+def _data_key(splits) -> str:
+    h = hashlib.sha256()
+    for a in (splits.x_train, splits.y_train, splits.x_val, splits.y_val, splits.x_test,
+              splits.y_test, splits.representative):
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()[:16]
 
+
+class Ctx:
+    """What every stage sees: recipe, target, data, the run directory, and the models made so far
+    (loaded from disk only when a later stage needs them)."""
+
+    def __init__(self, recipe, target, splits, rd: RunDir, echo):
+        from pipeline.stages import score
+        self.recipe, self.target, self.splits, self.rd, self.echo = recipe, target, splits, rd, echo
+        self.metric = score.metric(splits.task)
+        self.dkey = _data_key(splits)
+        self.keys: dict[str, str] = {"data": self.dkey}
+        self.models = {name: _Lazy(_keras_loader(rd.path(f"{file}.keras")))
+                       for name, file in (("teacher", "teacher"), ("student", "student"),
+                                          ("qat", "student_qat"))}
+
+    def fmt(self, value: float) -> str:
+        from pipeline.stages import score
+        return score.fmt(self.metric, value)
+
+    @property
+    def tflite(self) -> bytes:
+        return self.rd.path("model_int8.tflite").read_bytes()
+
+    def test_int8(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        from pipeline.stages.convert import quantize_inputs
+        return quantize_inputs(self.tflite, self.splits.x_test[:n]), self.splits.y_test[:n]
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    code: tuple[str, ...]                      # what it runs, under pipeline/: its key hashes these
+    upstream: tuple[str, ...]                  # stages (or "data") whose keys chain into its key
+    config: Callable[[Ctx], dict]              # the rest of what its artifacts depend on
+    make: Callable[[Ctx, Path], tuple[dict, dict]]   # scratch dir -> (outputs, info with a summary)
+    when: Callable[[Ctx], bool] = lambda c: True
+    firmware: bool = False                     # builds C from targets/: hashes the kernels too
+
+
+# ---- the stages ------------------------------------------------------------------------------
+
+TRAINING = ("zoo", "stages/training.py", "stages/score.py", "data/augment.py")
+DISTILL = TRAINING + ("stages/distill.py", "stages/kd_losses.py", "stages/modelfile.py", "qat")
+
+
+def _training_config(c: Ctx) -> dict:
+    return {"seed": c.recipe.seed, "augment": asdict(c.splits.augment)}
+
+
+def _distill_config(c: Ctx) -> dict:
+    r = c.recipe
+    return {**_training_config(c), "student": {**asdict(r.student), "file": _file_key(r.student.path)},
+            "distill": {k: v for k, v in asdict(r.distill).items() if k != "baseline"}}
+
+
+def make_teacher(c: Ctx, tmp: Path):
+    from pipeline.stages import teacher as teacher_stage
+    tcfg, splits = c.recipe.teacher, c.splits
+    if tcfg.path:
+        model = teacher_stage.load(tcfg.path)
+        teacher_stage.check_compatible(model, splits.input_shape, splits.num_classes, task=splits.task)
+        how = f"loaded {tcfg.path}"
+    else:
+        path, hit = teacher_stage.cached(tcfg, splits, c.recipe.seed, c.dkey, progress=c.echo)
+        model = _keras_loader(path)()
+        how = f"{'reused the cached' if hit else 'trained'} {tcfg.arch} ({path.parent})"
+    from pipeline.stages import score
+    acc = score.model(model, splits)
+    c.models["teacher"]._value = model
+    info = {"params": int(model.count_params()), c.metric: acc, "origin": how,
+            "summary": f"{how}: {model.count_params():,} params, test {c.metric} {c.fmt(acc)}"}
+    return {"teacher.keras": _save(model, tmp / "teacher.keras")}, info
+
+
+def make_student(c: Ctx, tmp: Path):
+    from pipeline.data import augment
+    from pipeline.stages import distill as distill_stage
+    from pipeline.stages import score
+    scfg = c.recipe.student
+    model = distill_stage.distill(c.models["teacher"].get(), scfg, c.recipe.distill, c.splits, c.recipe.seed)
+    acc = score.model(model, c.splits)
+    c.models["student"]._value = model
+    info = {"params": int(model.count_params()), c.metric: acc,
+            "augmentation": augment.describe(c.splits.augment),   # what ran, for metrics.json
+            "summary": f"{scfg.path or scfg.arch} {'' if scfg.path else (scfg.kwargs or '')}: "
+                       f"{model.count_params():,} params, {c.recipe.distill.loss} KD, test {c.metric} {c.fmt(acc)}"}
+    return {"student.keras": _save(model, tmp / "student.keras")}, info
+
+
+def make_scratch(c: Ctx, tmp: Path):
+    from pipeline.stages import distill as distill_stage
+    from pipeline.stages import score
+    model = distill_stage.scratch(c.recipe.student, c.recipe.distill, c.splits, c.recipe.seed)
+    acc = score.model(model, c.splits)
+    return ({"student_scratch.keras": _save(model, tmp / "student_scratch.keras")},
+            {c.metric: acc, "summary": f"same student without the teacher: test {c.metric} {c.fmt(acc)}"})
+
+
+def make_qat(c: Ctx, tmp: Path):
+    from pipeline.stages import qat as qat_stage
+    from pipeline.stages import score
+    model = qat_stage.qat(c.models["student"].get(), c.models["teacher"].get(), c.recipe.qat,
+                          c.recipe.distill, c.splits, c.recipe.seed)
+    acc = score.model(model, c.splits)
+    c.models["qat"]._value = model
+    return ({"student_qat.keras": _save(model, tmp / "student_qat.keras")},
+            {c.metric: acc, "summary": f"fake-quantized fine-tune: test {c.metric} {c.fmt(acc)}"})
+
+
+def _variants(c: Ctx) -> tuple[str, ...]:
+    return ("int8",) + tuple(v for v in c.recipe.variants if v != "int8")
+
+
+def make_convert(c: Ctx, tmp: Path):
+    from pipeline.stages import convert as convert_stage
+    outputs, sizes = {}, {}
+    for v in _variants(c):
+        blob = convert_stage.convert(c.models["qat"].get(), c.splits.representative, variant=v)
+        name = f"model_{v}.tflite"
+        (tmp / name).write_bytes(blob)
+        outputs[name], sizes[v] = tmp / name, len(blob)
+    return outputs, {"bytes": sizes, "summary": ", ".join(f"{v} {n:,} B" for v, n in sizes.items())}
+
+
+def _verify_samples(c: Ctx) -> int:
+    return c.recipe.verify_samples or len(c.splits.y_test)
+
+
+def make_verify(c: Ctx, tmp: Path):
+    from pipeline.stages import verify as verify_stage
+    n, m = _verify_samples(c), c.metric
+    r = verify_stage.verify(c.tflite, c.splits.x_test[:n], c.splits.y_test[:n], c.splits.task)
+    r["summary"] = (f"int8 {m} on tflite-micro {c.fmt(r['tflm_' + m])}, LiteRT ref "
+                    f"{c.fmt(r['litert_ref_' + m])}; references differ on "
+                    f"{r['references_differing']}/{r['samples']} samples")
+    return {}, r
+
+
+def make_also(c: Ctx, tmp: Path):
+    from pipeline.stages import also_test
+    r = also_test.score_all(c.recipe.also_test, c.splits, c.models["teacher"].get(),
+                            c.models["student"].get(), c.tflite)
+    r["summary"] = "; ".join(f"{n}: teacher {c.fmt(v['teacher'])}, int8 student "
+                             f"{c.fmt(v['student_int8'])} ({v['samples']} samples)" for n, v in r.items())
+    return {}, r
+
+
+def make_package(c: Ctx, tmp: Path):
+    from pipeline.stages import tflm_package
+    info = tflm_package.package(c.tflite, tmp / "tflm", preprocessing=c.splits.preprocessing)
+    budget = f" of {c.target.ram_bytes:,} B RAM" if c.target.ram_bytes else ""
+    info["summary"] = f"tflm/: arena {info['arena_bytes_with_margin']:,} B{budget}, ops {', '.join(info['ops'])}"
+    return {"tflm": tmp / "tflm"}, info
+
+
+def _device_samples(c: Ctx) -> int:
+    return min(c.recipe.emulator_samples, len(c.splits.y_test))
+
+
+def make_firmware(c: Ctx, tmp: Path):
+    from pipeline.stages import firmware as firmware_stage
+    x, y = c.test_int8(_device_samples(c))
+    info = firmware_stage.firmware(c.tflite, c.target, x, y, tmp / "firmware", c.splits.task)
+    e, f = info["emulator"], info["firmware"]
+    info["summary"] = (f"firmware/ for {f['board']}: flash {f['flash_bytes']:,} B, RAM {f['ram_bytes']:,} B; "
+                       f"{e['instructions']:,} instr/inference; {e['bitexact']:.1%} of {e['samples']} "
+                       f"samples bit-exact with tflite-micro, {c.metric} {c.fmt(e[c.metric])}")
+    return {"firmware": tmp / "firmware"}, info
+
+
+def _raw_scale(c: Ctx) -> float | None:
+    """A built-in data set's raw-value scale for the bundle (a user's data has none recorded)."""
+    from pipeline.data import catalog
+    return float(catalog.spec(c.recipe.dataset).scale) if c.recipe.dataset in catalog.names() else None
+
+
+def make_device(c: Ctx, tmp: Path):
+    from pipeline.stages import device_linux
+    x, y = c.test_int8(_device_samples(c))
+    info = device_linux.device(c.tflite, c.target, x, y, tmp / "bundle", c.splits.task,
+                               c.splits.classes, _raw_scale(c))
+    d = info["device"]
+    info["summary"] = (f"{d['runtime']}: {d['bitexact']:.1%} of {d['samples']} samples bit-exact with "
+                       f"{d['reference']}, {c.metric} {c.fmt(d[c.metric])}; bundle/ for the device")
+    return {"bundle": tmp / "bundle"}, info
+
+
+def _kind(*kinds: str):
+    return lambda c: c.target.kind in kinds
+
+
+STAGES = (
+    Stage("teacher", TRAINING + ("stages/teacher.py", "stages/modelfile.py"), ("data",),
+          lambda c: {**asdict(c.recipe.teacher), "file": _file_key(c.recipe.teacher.path),
+                     **_training_config(c)}, make_teacher),
+    Stage("distill", DISTILL, ("teacher",), _distill_config, make_student),
+    Stage("scratch", DISTILL, ("data",), _distill_config, make_scratch,
+          when=lambda c: c.recipe.distill.baseline),
+    Stage("qat", DISTILL + ("stages/qat.py",), ("distill", "teacher"),
+          lambda c: {**_distill_config(c), "qat": asdict(c.recipe.qat)}, make_qat),
+    Stage("convert", ("stages/convert.py", "qat"), ("qat",), lambda c: {"variants": _variants(c)},
+          make_convert),
+    Stage("verify", ("stages/verify.py", "stages/score.py", "stages/convert.py", "runtimes", "modeltext.py"),
+          ("convert", "data"), lambda c: {"samples": _verify_samples(c)}, make_verify),
+    Stage("also", ("stages/also_test.py", "stages/score.py", "stages/convert.py", "runtimes", "data"),
+          ("convert", "data"), lambda c: {"sets": c.recipe.also_test}, make_also,
+          when=lambda c: bool(c.recipe.also_test)),
+    Stage("tflm", ("stages/tflm_package.py", "runtimes", "compiler", "modeltext.py"), ("convert",),
+          lambda c: {"target": c.target.name, "preprocessing": c.splits.preprocessing}, make_package,
+          when=_kind("mcu")),
+    Stage("firmware", ("stages/firmware.py", "stages/score.py", "stages/convert.py", "compiler", "firmware",
+                       "runtimes", "sandbox.py", "modeltext.py", "targets.py"),
+          ("convert", "data"), lambda c: {"target": asdict(c.target), "samples": _device_samples(c)},
+          make_firmware, when=_kind("mcu"), firmware=True),
+    Stage("device", ("stages/device_linux.py", "stages/score.py", "stages/convert.py", "linux", "runtimes",
+                     "compiler", "sandbox.py", "modeltext.py", "targets.py"),
+          ("convert", "data"), lambda c: {"target": asdict(c.target), "samples": _device_samples(c),
+                                          "raw_scale": _raw_scale(c)},
+          make_device, when=_kind("linux")),
+)
+# `run --until` and the stage commands stop after one of these; "report" runs them all
+UNTIL = ("data", *(s.name for s in STAGES), "report")
+
+
+def _check_early(c: Ctx, until: str) -> None:
+    """Problems a later stage would hit, found before the teacher trains for minutes."""
+    from pipeline.stages import distill as distill_stage
+    distill_stage.check_loss(c.recipe.distill, c.splits)
+    if until != "teacher" and c.rd.cached("distill", c.keys["distill"]) is None:
+        distill_stage.build_student(c.recipe.student, c.splits)   # a bad student fails now
+
+
+# Stages that `until` takes with it: the baseline belongs to distill, also_test to verify.
+_GROUPS = {"distill": ("distill", "scratch"), "verify": ("verify", "also"), "report": UNTIL}
+
+
+def _load_data(recipe, echo):
+    from pipeline import data
+    from pipeline.data import augment
+    t0 = time.perf_counter()
     splits = data.load(recipe.dataset, seed=recipe.seed, limit=recipe.limit, resize=recipe.resize)
     if not len(splits.y_train):
         raise UserError(f"data set '{recipe.dataset}' is for evaluation only (it has no training samples)",
                         "train on a set with the same classes and list this one in the recipe's "
                         "`also_test` (it then goes through the training set's preprocessing)")
-    metric = score.metric(splits.task)
-    dkey = _data_key(splits)
-    from pipeline.data import augment
     # the recipe's [augment] made concrete for this data; a kind the data cannot take fails now
     splits = replace(splits, augment=augment.resolve(recipe.augment, splits))
-    aug = asdict(splits.augment)    # in the key of every stage that trains
-    if splits.preprocessing:   # the front end / standardization: goes with the model to the device
-        p.info["data"] = {"preprocessing": splits.preprocessing}
-    p.timings["data"] = round(time.perf_counter() - t0, 2)
+    seconds = round(time.perf_counter() - t0, 2)
     echo(f"[data    ] loaded {recipe.dataset}: {len(splits.y_train)} train / {len(splits.y_val)} val / "
-         f"{len(splits.y_test)} test, input {splits.input_shape}, {splits.num_classes} classes  "
-         f"({p.timings['data']:.1f} s)")
+         f"{len(splits.y_test)} test, input {splits.input_shape}, {splits.num_classes} classes  ({seconds:.1f} s)")
+    return splits, seconds
+
+
+def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> dict:
+    """Runs the stages in order up to and including `until`; returns metrics (or stage figures)."""
+    if until not in UNTIL:
+        raise UserError(f"unknown stage '{until}'", f"stop after one of: {', '.join(UNTIL)}")
+    splits, seconds = _load_data(recipe, echo)
     if until == "data":
         return {"data": {"train": len(splits.y_train), "val": len(splits.y_val), "test": len(splits.y_test)}}
-
-    # teacher: a user's file (keyed by its content) or a zoo recipe
-    tcfg = recipe.teacher
-    tkey = key_of("teacher", {**asdict(tcfg), "file": _file_key(tcfg.path), "seed": recipe.seed, "augment": aug},
-                  dkey)
-    teacher = _Lazy(_keras_loader(rd.path("teacher.keras")))
-
-    from pipeline.stages import distill as distill_stage
-    scfg, dcfg = recipe.student, recipe.distill
-    dist_cfg = {k: v for k, v in asdict(dcfg).items() if k != "baseline"}
-    scfg_key = {**asdict(scfg), "file": _file_key(scfg.path)}
-    skey = key_of("distill", {"student": scfg_key, "distill": dist_cfg, "seed": recipe.seed, "augment": aug},
-                  tkey)
-    distill_stage.check_loss(dcfg, splits)   # a KD loss the task cannot use fails now, not after the teacher
-    if until != "teacher" and rd.cached("distill", skey) is None:
-        distill_stage.build_student(scfg, splits)   # a bad student fails now, not after the teacher
-
-    def make_teacher(tmp):
-        if tcfg.path:
-            model = teacher_stage.load(tcfg.path)
-            teacher_stage.check_compatible(model, splits.input_shape, splits.num_classes, task=splits.task)
-            how = f"loaded {tcfg.path}"
-        else:
-            path, hit = teacher_stage.cached(tcfg, splits, recipe.seed, dkey, progress=echo)
-            model = _keras_loader(path)()
-            how = f"{'reused the cached' if hit else 'trained'} {tcfg.arch} ({path.parent})"
-        acc = score.model(model, splits)
-        teacher._value = model
-        info = {"params": int(model.count_params()), metric: acc,
-                "summary": f"{how}: {model.count_params():,} params, test {metric} {score.fmt(metric, acc)}"}
-        return {"teacher.keras": _save(model, tmp / "teacher.keras")}, info
-    p.stage("teacher", tkey, make_teacher)
-    if until == "teacher":
-        return p.info
-
-    # distill
-    student = _Lazy(_keras_loader(rd.path("student.keras")))
-
-    def make_student(tmp):
-        model = distill_stage.distill(teacher.get(), scfg, dcfg, splits, recipe.seed)
-        acc = score.model(model, splits)
-        student._value = model
-        info = {"params": int(model.count_params()), metric: acc,
-                "augmentation": augment.describe(splits.augment),   # what ran, for metrics.json
-                "summary": f"{scfg.path or scfg.arch} {'' if scfg.path else (scfg.kwargs or '')}: {model.count_params():,} params, "
-                           f"test {metric} {score.fmt(metric, acc)}"}
-        return {"student.keras": _save(model, tmp / "student.keras")}, info
-    p.stage("distill", skey, make_student)
-
-    if dcfg.baseline:
-        bkey = key_of("scratch", {"student": scfg_key, "distill": dist_cfg, "seed": recipe.seed, "augment": aug},
-                      dkey)
-
-        def make_scratch(tmp):
-            model = distill_stage.scratch(scfg, dcfg, splits, recipe.seed)
-            acc = score.model(model, splits)
-            return ({"student_scratch.keras": _save(model, tmp / "student_scratch.keras")},
-                    {metric: acc, "summary": f"same student without the teacher: test {metric} {score.fmt(metric, acc)}"})
-        p.stage("scratch", bkey, make_scratch)
-    if until == "distill":
-        return p.info
-
-    # QAT, KD still on
-    from pipeline.stages import qat as qat_stage
-    qkey = key_of("qat", {"qat": asdict(recipe.qat), "distill": dist_cfg, "seed": recipe.seed, "augment": aug},
-                  skey, tkey)
-    qat_model = _Lazy(_keras_loader(rd.path("student_qat.keras")))
-
-    def make_qat(tmp):
-        model = qat_stage.qat(student.get(), teacher.get(), recipe.qat, dcfg, splits, recipe.seed)
-        acc = score.model(model, splits)
-        qat_model._value = model
-        return ({"student_qat.keras": _save(model, tmp / "student_qat.keras")},
-                {metric: acc, "summary": f"fake-quantized fine-tune: test {metric} {score.fmt(metric, acc)}"})
-    p.stage("qat", qkey, make_qat)
-    if until == "qat":
-        return p.info
-
-    # convert
-    from pipeline.stages import convert as convert_stage
-    variants = ("int8",) + tuple(v for v in recipe.variants if v != "int8")
-    ckey = key_of("convert", {"variants": variants}, qkey)
-
-    def make_convert(tmp):
-        outputs, sizes = {}, {}
-        for v in variants:
-            blob = convert_stage.convert(qat_model.get(), splits.representative, variant=v)
-            name = f"model_{v}.tflite"
-            (tmp / name).write_bytes(blob)
-            outputs[name], sizes[v] = tmp / name, len(blob)
-        return outputs, {"bytes": sizes, "summary": ", ".join(f"{v} {n:,} B" for v, n in sizes.items())}
-    p.stage("convert", ckey, make_convert)
-    tflite = rd.path("model_int8.tflite").read_bytes()
-    if until == "convert":
-        return p.info
-
-    # verify on both int8 references
-    from pipeline.stages import verify as verify_stage
-    n = recipe.verify_samples or len(splits.y_test)
-    vkey = key_of("verify", {"samples": n}, ckey, dkey)
-
-    def make_verify(tmp):
-        r = verify_stage.verify(tflite, splits.x_test[:n], splits.y_test[:n], splits.task)
-        r["summary"] = (f"int8 {metric} on tflite-micro {score.fmt(metric, r['tflm_' + metric])}, LiteRT ref {score.fmt(metric, r['litert_ref_' + metric])}; "
-                        f"references differ on {r['references_differing']}/{r['samples']} samples")
-        return {}, r
-    p.stage("verify", vkey, make_verify)
-    if recipe.also_test:
-        akey = key_of("also_test", {"sets": recipe.also_test}, ckey, dkey)   # ckey covers teacher, student
-
-        def make_also(tmp):
-            from pipeline.stages import also_test
-            r = also_test.score_all(recipe.also_test, splits, teacher.get(), student.get(), tflite)
-            r["summary"] = "; ".join(f"{n}: teacher {score.fmt(metric, v['teacher'])}, int8 student "
-                                     f"{score.fmt(metric, v['student_int8'])} ({v['samples']} samples)"
-                                     for n, v in r.items())
-            return {}, r
-        p.stage("also", akey, make_also)
-    if until == "verify":
-        return p.info
-
-    # TFLM package
-    from pipeline.stages import tflm_package
-    pkey = key_of("tflm", {"target": target.name, "preprocessing": splits.preprocessing}, ckey)
-
-    def make_package(tmp):
-        info = tflm_package.package(tflite, tmp / "tflm", preprocessing=splits.preprocessing)
-        budget = f" of {target.ram_bytes:,} B RAM" if target.ram_bytes else ""
-        info["summary"] = f"tflm/: arena {info['arena_bytes_with_margin']:,} B{budget}, ops {', '.join(info['ops'])}"
-        return {"tflm": tmp / "tflm"}, info
-    p.stage("tflm", pkey, make_package)
-    if until == "tflm":
-        return p.info
-
-    # firmware on the emulated MCU: size, speed, bit-exactness and accuracy on a test subset
-    if target.kind == "mcu":
-        from pipeline.stages import firmware as firmware_stage
-        from pipeline.stages.convert import quantize_inputs
-        m = min(recipe.emulator_samples, len(splits.y_test))
-        fkey = key_of("firmware", {"target": target.name, "samples": m}, ckey, dkey, firmware=True)
-
-        def make_firmware(tmp):
-            info = firmware_stage.firmware(tflite, target, quantize_inputs(tflite, splits.x_test[:m]),
-                                           splits.y_test[:m], tmp / "firmware", splits.task)
-            e, f = info["emulator"], info["firmware"]
-            info["summary"] = (f"firmware/ for {f['board']}: flash {f['flash_bytes']:,} B, RAM {f['ram_bytes']:,} B; "
-                               f"{e['instructions']:,} instr/inference; {e['bitexact']:.1%} of {e['samples']} "
-                               f"samples bit-exact with tflite-micro, {metric} {score.fmt(metric, e[metric])}")
-            return {"firmware": tmp / "firmware"}, info
-        p.stage("firmware", fkey, make_firmware)
-    if until == "firmware":
-        return p.info
-
+    c = Ctx(recipe, target, splits, RunDir(out), echo)
+    timings, info = {"data": seconds}, {}
+    if splits.preprocessing:   # the front end / standardization: goes with the model to the device
+        info["data"] = {"preprocessing": splits.preprocessing}
+    # every stage up to the last one `until` names, in table order; those this target has
+    last = max(i for i, st in enumerate(STAGES) if st.name in _GROUPS.get(until, (until,)))
+    active = [st for st in STAGES[:last + 1] if st.when(c)]
+    for st in active:          # keys are pure: all of them first, so checks can look ahead
+        c.keys[st.name] = key_of(st.name, st.config(c), *(c.keys[u] for u in st.upstream),
+                                 code=st.code, firmware=st.firmware)
+    _check_early(c, until)
+    for st in active:
+        t0 = time.perf_counter()
+        got = c.rd.cached(st.name, c.keys[st.name])
+        verb = "reused"
+        if got is None:
+            outputs, got = st.make(c, c.rd.scratch())
+            c.rd.commit(st.name, c.keys[st.name], outputs, got)
+            verb = "made"
+        timings[st.name] = round(time.perf_counter() - t0, 2)
+        info[st.name] = got
+        echo(f"[{st.name:8s}] {verb:6s} {got.get('summary', '')}  ({timings[st.name]:.1f} s)")
+    if until != "report":
+        return info
     from pipeline.stages import report
-    metrics = report.metrics(recipe, target, p.info, p.timings, len(tflite), metric)
-    report.write(rd, metrics)
+    metrics = report.metrics(recipe, target, info, timings, len(c.tflite), c.metric)
+    report.write(c.rd, metrics)
     echo(report.table(metrics))
     return metrics

@@ -24,25 +24,34 @@ from pipeline import __version__
 
 
 @functools.cache
-def code_hash(firmware: bool = False) -> str:
-    """Hash of the source that makes run artifacts: the Python stages, and for stages that build
-    firmware (`firmware`) also the C kernels, board code and profiles under targets/. A changed
-    stage must not reuse old artifacts, but a kernel change need not retrain the teacher. The
-    CLI makes no artifact, so editing it keeps the cache."""
+def code_hash(parts: tuple[str, ...] | None = None, firmware: bool = False) -> str:
+    """Hash of the source that makes a stage's artifacts: `parts`, folders or files under
+    pipeline/ (None: every module but the CLI, which makes no artifact), and for stages that
+    build firmware (`firmware`) also the C kernels, board code and profiles under targets/. A
+    changed stage must not reuse old artifacts, but a compiler change need not retrain the
+    teacher: run.py names each stage's parts."""
     from pipeline.paths import data_dir
     h = hashlib.sha256(__version__.encode())
     root = Path(__file__).resolve().parent
-    files = [f for f in root.rglob("*.py") if f.relative_to(root).parts[0] != "cli"]
+    if parts is None:
+        files = [f for f in root.rglob("*.py") if f.relative_to(root).parts[0] != "cli"]
+    else:
+        files = []
+        for part in parts:
+            p = root / part
+            files += sorted(p.rglob("*.py")) if p.is_dir() else [p]
     if firmware:
         files += [f for f in data_dir("targets").rglob("*") if f.is_file()]
-    for f in sorted(files):
-        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    for f in sorted(set(files)):
+        h.update(str(f.relative_to(root) if f.is_relative_to(root) else f.name).encode() + b"\0"
+                 + f.read_bytes())
     return h.hexdigest()[:16]
 
 
-def key_of(stage: str, config, *upstream: str, firmware: bool = False) -> str:
-    """The stage's key; `firmware`: the stage builds C from targets/ (see code_hash)."""
-    blob = json.dumps({"stage": stage, "code": code_hash(firmware), "config": config,
+def key_of(stage: str, config, *upstream: str, code: tuple[str, ...] | None = None,
+           firmware: bool = False) -> str:
+    """The stage's key: its config, the keys it reads, and the code it runs (see code_hash)."""
+    blob = json.dumps({"stage": stage, "code": code_hash(code, firmware), "config": config,
                        "upstream": list(upstream)}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

@@ -7,6 +7,10 @@ from pipeline.cli.options import recipe_options, run_stages
 
 @click.command("run")
 @recipe_options
-def command(**kw):
-    """Data -> teacher -> distill -> QAT -> int8 .tflite -> verify -> TFLM package -> report."""
-    run_stages("report", **kw)
+@click.option("--until", default="report", show_default=True, metavar="STAGE",
+              help="Stop after this stage: data, teacher, distill, scratch, qat, convert, verify, also, "
+                   "tflm, firmware, device or report.")
+def command(until, **kw):
+    """Data -> teacher -> distill -> QAT -> int8 .tflite -> verify -> firmware (MCU) or the device's
+    runtime and a bundle (Linux) -> report."""
+    run_stages(until, **kw)

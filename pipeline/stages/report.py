@@ -27,16 +27,19 @@ def metrics(recipe, target, info: dict, timings: dict, tflite_bytes: int, metric
             "references_differing": v["references_differing"],
             "references_max_abs_diff": v["references_max_abs_diff"],
         },
-        "tflm": {"arena_bytes": info["tflm"]["arena_bytes"],
-                 "arena_bytes_with_margin": info["tflm"]["arena_bytes_with_margin"],
-                 "ops": info["tflm"]["ops"]},
         "timings_s": timings,
     }
+    m["teacher"]["origin"] = info["teacher"].get("origin")   # trained here, cached, or the user's file
+    if "tflm" in info:      # MCU targets: the TFLM package
+        m["tflm"] = {k: info["tflm"][k] for k in ("arena_bytes", "arena_bytes_with_margin", "ops")}
     if "augmentation" in info["distill"]:   # the [augment] distill ran, as did teacher, baseline and QAT
         m["distill"]["augmentation"] = info["distill"]["augmentation"]
     if "firmware" in info:
         m["firmware"] = info["firmware"]["firmware"]
         m["emulator"] = info["firmware"]["emulator"]
+    if "device" in info:    # Linux targets: the device's runtime under qemu-user, and the bundle
+        m["device"] = info["device"]["device"]
+        m["bundle"] = info["device"]["bundle"]
     if "scratch" in info:
         m["student_scratch"] = {metric: info["scratch"][metric]}
     if "also" in info:      # the same models scored on other data sets (same classes)
@@ -81,6 +84,10 @@ def table(m: dict) -> str:
         rows.append((f"student int8, {m['target']} (QEMU)", "", fmt(e[k]),
                      f"{e['bitexact']:.1%} of {e['samples']} bit-exact; {e['instructions']:,} instr; "
                      f"flash {f['flash_bytes']:,} B, RAM {f['ram_bytes']:,} B"))
+    if "device" in m:
+        d = m["device"]
+        rows.append((f"student int8, {m['target']} (qemu-user)", "", fmt(d[k]),
+                     f"{d['bitexact']:.1%} of {d['samples']} bit-exact with {d['reference']}; {d['runtime']}"))
     w = [max(len(r[i]) for r in rows + [("model", "params", k, "")]) for i in range(4)]
     line = lambda r: "  ".join(c.ljust(w[i]) if i != 1 else c.rjust(w[i]) for i, c in enumerate(r)).rstrip()
     ratio = t["params"] / max(1, s["params"])
@@ -90,8 +97,10 @@ def table(m: dict) -> str:
                  (f"student int8 on {name}", "", fmt(r["student_int8"]), "tflite-micro")]
     out = [f"\n{m['recipe']} -> {m['target']}", line(("model", "params", k, "")),
            line(tuple("-" * x for x in w)), *map(line, rows),
-           f"student: {ratio:.1f}x fewer params than the teacher; int8 vs float teacher: "
-           f"{gap}; TFLM arena {m['tflm']['arena_bytes']:,} B "
-           f"({m['tflm']['arena_bytes_with_margin']:,} B with margin)",
+           f"student: {ratio:.1f}x fewer params than the teacher; int8 vs float teacher: {gap}"
+           + (f"; TFLM arena {m['tflm']['arena_bytes']:,} B ({m['tflm']['arena_bytes_with_margin']:,} B "
+              "with margin)" if "tflm" in m else "")
+           + (f"; KD vs the same student alone: {(s[k] - m['student_scratch'][k]) * 100:+.2f} pp"
+              if "student_scratch" in m and k != "auc" else ""),
            f"total {sum(m['timings_s'].values()):.1f} s"]
     return "\n".join(out)

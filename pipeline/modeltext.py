@@ -28,6 +28,13 @@ _KEEP = frozenset(string.ascii_letters + string.digits + " _-.,:;/()[]{}=+#@!$%^
 LIMIT = 120
 
 
+def printable(text: str, limit: int = 600) -> str:
+    """Text for a terminal that our own code wrote somewhere a model could have reached (a child
+    process that ran it): control characters (terminal escapes) become '?', cut at `limit`.
+    Lighter than `quote`, for messages, never for generated code."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text[:limit])
+
+
 def quote(text: str | bytes | None, limit: int = LIMIT) -> str:
     """Model text -> printable ASCII that is inert in C comments and string literals, Markdown,
     HTML and on a terminal (see the module docstring); longer than `limit` characters, it is

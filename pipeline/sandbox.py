@@ -211,3 +211,15 @@ def describe(returncode: int) -> str:
         name = f"signal {sig}"
     why = _LIMIT_SIGNALS.get(sig)
     return f"killed by {name}" + (f" ({why})" if why else "") + f", exit status {returncode}"
+
+
+def python_paths(python: Path) -> list[Path]:
+    """What the venv's python needs to see: the venv, and the installation it was made from
+    (pyvenv.cfg `home`, e.g. ~/.pyenv/versions/3.11.7/bin) unless that is under /usr."""
+    venv = python.parent.parent
+    if not (venv / "pyvenv.cfg").is_file():     # not a venv: the installation itself
+        return [] if venv == Path("/usr") or Path("/usr") in venv.parents else [venv]
+    home = next((ln.split("=", 1)[1].strip() for ln in (venv / "pyvenv.cfg").read_text().splitlines()
+                 if ln.split("=", 1)[0].strip() == "home"), "/usr/bin")
+    base = Path(home).parent
+    return [venv] if base == Path("/usr") or Path("/usr") in base.parents else [venv, base]

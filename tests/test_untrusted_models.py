@@ -312,3 +312,46 @@ def test_the_checks_pass_every_real_model():
     for p in sorted(shared.glob("*.tflite")):
         check(p.read_bytes())
     check(mlperf.build("ad_autoencoder"))
+
+
+# ---- a model the reference interpreter crashes on ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def tflm_crasher(tmp_path_factory):
+    """Passes every structural check, compiles (the compiler folds the shape ops a dynamic-batch
+    Reshape leaves), and segfaults tflite-micro, which runs those ops: the PACK building the
+    shape claims a 0-element output. Found by tools/fuzz_models.py."""
+    import keras
+    from keras import layers as L
+
+    from pipeline.compiler.mlperf import to_int8_tflite
+    inp = keras.Input((6, 6, 3))
+    out = L.Reshape((1, 3))(L.GlobalAveragePooling2D()(L.Conv2D(3, 1)(inp)))
+    tfl = to_int8_tflite(keras.Model(inp, out), seed=2)
+
+    def empty_pack(m, S):
+        sg, op = _first(m, S, "PACK")
+        sg.tensors[op.outputs[0]].shape = [0]
+    p = tmp_path_factory.mktemp("crash") / "crasher.tflite"
+    p.write_bytes(_edit(tfl, empty_pack))
+    return p
+
+
+@pytest.mark.parametrize("target", ["host", "cortex-m4"])
+def test_a_reference_interpreter_crash_is_one_line_not_ours(tflm_crasher, target):
+    """tflite-micro runs in a sandboxed child (runtimes/isolated.py): its segfault ends that child
+    and verify exits 2 naming it; in our process it would have killed verify without a word."""
+    from tests.conftest import edgedistill
+    r = edgedistill("verify", tflm_crasher, "--target", target, "--samples", "2")
+    assert r.returncode == 2, (r.returncode, r.stderr[-2000:])
+    assert "tflite-micro reference interpreter crashed" in r.stderr and "SIGSEGV" in r.stderr
+    assert r.stderr.strip().count("\n") == 0
+
+
+def test_the_crasher_does_crash_tflite_micro(tflm_crasher):
+    """The control: the same model in a bare process (no isolation) is killed by the signal."""
+    import sys
+    code = ("import sys, numpy as np; from pipeline.compiler.host import reference_outputs; "
+            "reference_outputs(open(sys.argv[1], 'rb').read(), np.zeros((1, 108), np.int8))")
+    r = subprocess.run([sys.executable, "-c", code, str(tflm_crasher)], capture_output=True, text=True)
+    assert r.returncode == -11, (r.returncode, r.stderr[-1000:])

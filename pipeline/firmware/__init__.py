@@ -15,6 +15,7 @@ import numpy as np
 
 from pipeline import targets
 from pipeline.firmware import boards
+from pipeline.errors import UserError
 from pipeline.firmware.faults import FirmwareFault
 
 UART_SAMPLES = 4          # samples embedded in a flashable image when none are given
@@ -49,8 +50,9 @@ def build_firmware(tflite: bytes, target, out_dir: Path, inputs=None, seed: int 
     """The flashable image when the board has a UART (samples and tflite-micro's outputs for
     them in flash; prints PASS/FAIL), else the semihosting image. ELF, map and sources stay in
     out_dir."""
-    from pipeline.compiler.host import compile_model, random_inputs, reference_outputs
+    from pipeline.compiler.host import compile_model, random_inputs
     from pipeline.firmware import build
+    from pipeline.runtimes.isolated import reference_outputs     # the model is untrusted
     target = targets.resolve(target)
     src = compile_model(tflite, target, optimize=optimize)
     board = boards.for_target(target)
@@ -69,7 +71,8 @@ def verify_mcu(tflite: bytes, target, inputs: np.ndarray | None, samples: int, s
                optimize: str = "auto") -> dict:
     """Run `samples` inputs (random unless given) on the emulated MCU in one QEMU run and compare
     every output with the tflite-micro interpreter bit for bit."""
-    from pipeline.compiler.host import compile_model, random_inputs, reference_outputs
+    from pipeline.compiler.host import compile_model, random_inputs
+    from pipeline.runtimes.isolated import reference_outputs     # the model is untrusted
     from pipeline.stages.verify import compare
     target = targets.resolve(target)
     src = compile_model(tflite, target, optimize=optimize)
@@ -90,7 +93,7 @@ def bench_mcu(tflite: bytes, target, samples: int = 2, seed: int = 0, optimize: 
     stack (painting), RAM (static + peak stack) and flash (ELF), weights, TFLM's arena."""
     from pipeline.compiler.host import compile_model, random_inputs
     from pipeline.firmware.macs import macs_per_op
-    from pipeline.runtimes.tflm import arena_used_bytes
+    from pipeline.runtimes.isolated import tflm_arena_bytes     # the model is untrusted
     target = targets.resolve(target)
     src = compile_model(tflite, target, optimize=optimize)
     _, res, info, stack = emulate(src, target, random_inputs(src, samples, seed), per_op=True)
@@ -98,8 +101,8 @@ def bench_mcu(tflite: bytes, target, samples: int = 2, seed: int = 0, optimize: 
         raise FirmwareFault("exit", f"the counting plugin saw {len(res.counts)} of {samples} inferences",
                             "check that qemu-system-arm supports TCG plugins (-plugin)")
     try:
-        tflm_arena = arena_used_bytes(tflite)
-    except Exception:        # tflite-micro refuses some models our compiler accepts
+        tflm_arena = tflm_arena_bytes(tflite)
+    except UserError:        # tflite-micro refuses some models our compiler accepts
         tflm_arena = None
     macs = macs_per_op(tflite)
     ops = [{**r, "macs": macs.get(r["op"], 0)} for r in res.per_op]

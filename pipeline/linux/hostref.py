@@ -109,16 +109,6 @@ def ensure(spec: HostRefSpec, progress=None) -> Path:
     return final / "bin" / "python"
 
 
-def _python_paths(python: Path) -> list[Path]:
-    """What the venv's python needs to see: the venv, and the installation it was made from
-    (pyvenv.cfg `home`, e.g. ~/.pyenv/versions/3.11.7/bin) unless that is under /usr."""
-    venv = python.parent.parent
-    home = next((ln.split("=", 1)[1].strip() for ln in (venv / "pyvenv.cfg").read_text().splitlines()
-                 if ln.split("=", 1)[0].strip() == "home"), "/usr/bin")
-    base = Path(home).parent
-    return [venv] if base == Path("/usr") or Path("/usr") in base.parents else [venv, base]
-
-
 def run(spec: HostRefSpec, tflite: bytes, x: np.ndarray, mode: str = "ref", progress=None) -> np.ndarray:
     """guest.py in the host env: outputs (N, output elements) of `spec`'s runtime for inputs x."""
     python = ensure(spec, progress)
@@ -130,7 +120,7 @@ def run(spec: HostRefSpec, tflite: bytes, x: np.ndarray, mode: str = "ref", prog
         # -I: no PYTHONPATH / user site, so nothing from the project's venv (LiteRT) leaks in
         try:
             r = sandbox.run([python, "-I", d / "guest.py", d / "model.tflite", d / "inputs.npy", d, mode],
-                            d, LIMITS, ro=_python_paths(python), env=ENV, timeout=TIMEOUT_S)
+                            d, LIMITS, ro=sandbox.python_paths(python), env=ENV, timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired:
             raise UserError(f"the host {spec.runtime} reference did not finish within {TIMEOUT_S} s",
                             "pass fewer --samples") from None

@@ -15,7 +15,7 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.errors import UserError
 from pipeline.modeltext import quote
-from pipeline.runtimes import litert, tflm
+from pipeline.runtimes import isolated, litert
 
 # TFLite builtin op name -> MicroMutableOpResolver method
 _RESOLVER = {
@@ -53,7 +53,7 @@ def package(tflite: bytes, out: Path, name: str = "model", preprocessing: dict |
         raise UserError(f"the model uses {', '.join(quote(op) for op in missing)}, which the TFLM "
                         "package does not register",
                         "change the student so it avoids these ops, or register them by hand")
-    measured = tflm.arena_used_bytes(tflite)
+    measured = isolated.tflm_arena_bytes(tflite)     # the model may be a user's: in the sandbox
     arena = arena_with_margin(measured)
     digest = hashlib.sha256(tflite).hexdigest()
     sym = f"g_{name}"

@@ -29,6 +29,33 @@ class StudentConfig:
     path: str | None = None          # a user's own (untrained) student architecture, .keras / .h5
 
 
+LABELS_FORM = ('give a whole number of samples >= 1 (--labels 500; [distill] labels = 500) or a share '
+               'above 0 and at most 100 % (--labels 5%; labels = "5%")')
+
+
+def parse_labels(spec) -> tuple[str, int | float] | None:
+    """[distill] labels / --labels -> ("count", n >= 1) or ("percent", 0 < p <= 100); None: all
+    labels. A float such as 0.05 is refused rather than guessed at (5 % or 0.05 %?)."""
+    if spec is None:
+        return None
+    if isinstance(spec, int) and not isinstance(spec, bool):
+        if spec >= 1:
+            return "count", spec
+    elif isinstance(spec, str):
+        text = spec.strip()
+        if text.isdigit() and int(text) >= 1:
+            return "count", int(text)
+        if text.endswith("%"):
+            try:
+                p = float(text[:-1])
+            except ValueError:
+                p = float("nan")
+            if 0 < p <= 100:         # NaN fails both comparisons
+                return "percent", p
+    raise UserError(f"labels = {spec!r} is not a count or a share of labelled training samples",
+                    LABELS_FORM)
+
+
 KD_LOSSES = ("kd", "standardized", "dkd")   # [distill] loss; the formulas: pipeline/stages/kd_losses.py
 
 
@@ -43,11 +70,19 @@ class DistillConfig:
     loss: str = "kd"                 # one of KD_LOSSES: Hinton's KD, logit-standardized KD, decoupled KD
     dkd_alpha: float = 1.0           # "dkd" only: weight of the target-class part (TCKD)
     dkd_beta: float = 8.0            # "dkd" only: weight of the non-target part (NCKD); both the authors' defaults
+    # few labels: keep hard labels for only this many training samples (500, "500") or this share
+    # of them ("5%"), stratified; KD still sees every sample. None: all labels. In [distill], not
+    # top level: it changes what the student learns from, never the teacher (which stands for a
+    # model trained on all labels), and [distill] is in the distill, baseline and QAT run-dir keys
+    # and not in the teacher's. The form is checked here (parse_labels), the count against the
+    # data in pipeline/data/labels.py
+    labels: int | str | None = None
 
     def __post_init__(self):
         if self.loss not in KD_LOSSES:
             raise UserError(f"[distill] loss = {self.loss!r} is not a KD loss edgedistill has",
                             f"use one of: {', '.join(KD_LOSSES)}")
+        parse_labels(self.labels)
         for name in ("dkd_alpha", "dkd_beta"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import click
 
+from pipeline.errors import UserError
+
 DEFAULT_RECIPE = "fashion-mnist"
 DEFAULT_TARGET = "cortex-m4"
 
@@ -31,7 +33,17 @@ def recipe_options(f):
                           "folder of class sub-folders (images or .wav), .npz or .csv.")(f)
     f = click.option("--resize", default=None, callback=_parse_resize, metavar="HxW",
                      help="Resize a folder of images to H x W pixels (needed when their sizes differ).")(f)
+    f = click.option("--labels", "labels", default=None, callback=_labels_value, metavar="N|P%",
+                     help="Keep hard labels for only N training samples (or P% of them, stratified); "
+                          "the teacher's soft targets still cover every sample.")(f)
     return f
+
+
+def _labels_value(ctx, param, value):
+    """"500" -> 500, so --labels 500 and a recipe's labels = 500 give the same run-dir keys; other
+    text as given. The form is checked with the recipe (config.parse_labels): a bad value is one
+    exit-2 line, as from a recipe file."""
+    return int(value) if value is not None and value.strip().isdigit() else value
 
 
 def _parse_resize(ctx, param, value):
@@ -47,7 +59,7 @@ def _parse_resize(ctx, param, value):
 
 
 def run_stages(until: str, recipe, target, out, quick, teacher_path, student_path, variants, baseline,
-               data=None, resize=None):
+               data=None, resize=None, labels=None):
     """Loads recipe and target, applies the overrides, runs the pipeline up to `until`."""
     from pipeline import config, targets
     from pipeline.cli.quiet import import_tensorflow
@@ -60,6 +72,11 @@ def run_stages(until: str, recipe, target, out, quick, teacher_path, student_pat
         r = config.with_overrides(r, student={"path": str(student_path)})
     if baseline:
         r = config.with_overrides(r, distill={"baseline": True})
+    if labels is not None:
+        try:
+            r = config.with_overrides(r, distill={"labels": labels})
+        except UserError as e:
+            raise UserError(f"--labels {labels}: {e.problem}", e.fix) from None
     if variants:
         r = replace(r, variants=tuple(dict.fromkeys(r.variants + variants)))
     if data is not None:

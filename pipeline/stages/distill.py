@@ -36,7 +36,10 @@ def distill_into(student, teacher, splits, epochs: int, batch_size: int, learnin
     For an anomaly task (autoencoders): w * MSE(x, s) + (1 - w) * MSE(t, s), the student matching
     both the input and the teacher's reconstruction; T is unused.
     Shared by the distill stage and QAT (where the student is the fake-quantized model): `kd` is the
-    recipe's DistillConfig in both, so the chosen loss stays on during QAT."""
+    recipe's DistillConfig in both, so the chosen loss stays on during QAT.
+    Few labels (y_train -1 where dropped, pipeline/data/labels.py): CE is over the labelled samples
+    of each batch (training.fit), KD over all of them; "dkd" takes the teacher's top class as the
+    class to decouple around for an unlabelled sample (kd_losses.DecoupledKD)."""
     import keras
     from keras.distillation import FeatureDistillation
     from pipeline.stages import kd_losses
@@ -77,7 +80,20 @@ def distill(teacher, student_cfg, cfg, splits, seed: int):
 
 
 def scratch(student_cfg, cfg, splits, seed: int):
-    """The same student, same epochs and schedule, trained on hard labels only: KD's baseline."""
+    """The same student, same augmentation, epochs and schedule, trained on hard labels only: KD's
+    baseline.
+
+    Few labels (splits from pipeline/data/labels.keep_labels, y_train -1 where dropped): on the
+    labelled samples alone, for as many optimizer steps as the KD student takes over the whole
+    split: `epochs` epochs of ceil(M / batch) steps each, M all training samples, the n labelled
+    ones repeated about M / n times per epoch, and the same cosine schedule over those steps. The
+    same epochs over n samples would be n / M of the KD student's steps (5 % of them at --labels
+    5%): an under-trained baseline, which would inflate KD's gain."""
+    from pipeline.data import labels
     training.seed_everything(seed)
     student = build_student(student_cfg, splits)
-    return training.fit(student, splits, cfg.epochs, cfg.batch_size, cfg.learning_rate)
+    if not labels.partial(splits):
+        return training.fit(student, splits, cfg.epochs, cfg.batch_size, cfg.learning_rate)
+    kd_steps_per_epoch = training.steps_for(len(splits.y_train), cfg.batch_size, 1)
+    return training.fit(student, labels.labelled_only(splits), cfg.epochs, cfg.batch_size,
+                        cfg.learning_rate, steps_per_epoch=kd_steps_per_epoch)

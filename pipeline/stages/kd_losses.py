@@ -87,6 +87,13 @@ class DecoupledKD(DistillationLoss):
 
     Needs the batch's labels, which keras' Distiller does not give its losses: train it with
     LabelledDistiller, which sets `labels` for each step; or pass labels= when calling directly.
+
+    Unlabelled samples (label -1, run --labels): the class DKD decouples around is the teacher's
+    top class. The split KD = TCKD + (1 - p_c)·NCKD holds for any class c, so this is still a
+    reweighting of KD's own terms, and c is the true class wherever the teacher is right (most
+    samples, for a teacher worth distilling). Refusing "dkd" with --labels would take the loss
+    away from the case where the teacher's soft targets matter most. Labelled samples keep their
+    label, so runs with every label compute what they did.
     """
 
     needs_labels = True
@@ -102,7 +109,10 @@ class DecoupledKD(DistillationLoss):
         t = teacher_outputs / self.temperature                # (B, K)
         s = student_outputs / self.temperature
         k = s.shape[-1]
-        target = ops.one_hot(ops.reshape(ops.cast(labels, "int32"), (-1,)), k, dtype=s.dtype)  # (B, K)
+        y = ops.reshape(ops.cast(labels, "int32"), (-1,))
+        # an unlabelled sample (-1, --labels) decouples around the teacher's top class instead
+        y = ops.where(y >= 0, y, ops.cast(ops.argmax(teacher_outputs, axis=-1), "int32"))
+        target = ops.one_hot(y, k, dtype=s.dtype)            # (B, K)
         tckd = kl(_target_vs_rest(t, target), _target_vs_rest(s, target))
         log_hat_t = ops.log_softmax(t - _MASK * target, axis=-1)
         log_hat_s = ops.log_softmax(s - _MASK * target, axis=-1)

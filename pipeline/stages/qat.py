@@ -5,6 +5,8 @@ from pipeline.stages.distill import distill_into
 
 
 def qat(student, teacher, cfg, distill_cfg, splits, seed: int):
+    """`splits`: those the student was distilled on; with few labels the same masked y_train
+    (pipeline/data/labels.keep_labels), so QAT's hard-label loss sees the same labelled subset."""
     from pipeline.qat import quantize_model
     training.seed_everything(seed)
     model = quantize_model(student)

@@ -67,9 +67,12 @@ class Ctx:
     """What every stage sees: recipe, target, data, the run directory, and the models made so far
     (loaded from disk only when a later stage needs them)."""
 
-    def __init__(self, recipe, target, splits, rd: RunDir, echo):
+    def __init__(self, recipe, target, splits, rd: RunDir, echo, kd_splits=None, labels=None):
         from pipeline.stages import score
         self.recipe, self.target, self.splits, self.rd, self.echo = recipe, target, splits, rd, echo
+        # what the student trains on: splits, or with --labels the same with y_train -1 where the
+        # label was dropped (data/labels.keep_labels); the teacher always gets every label
+        self.kd_splits, self.labels = kd_splits or splits, labels
         self.metric = score.metric(splits.task)
         self.dkey = _data_key(splits)
         self.keys: dict[str, str] = {"data": self.dkey}
@@ -103,7 +106,8 @@ class Stage:
 
 # ---- the stages ------------------------------------------------------------------------------
 
-TRAINING = ("zoo", "stages/training.py", "stages/score.py", "data/augment.py")
+TRAINING = ("zoo", "stages/training.py", "stages/score.py", "data/augment.py", "data/labels.py",
+            "stages/few_labels.py")
 DISTILL = TRAINING + ("stages/distill.py", "stages/kd_losses.py", "stages/modelfile.py", "qat")
 
 
@@ -141,11 +145,12 @@ def make_student(c: Ctx, tmp: Path):
     from pipeline.stages import distill as distill_stage
     from pipeline.stages import score
     scfg = c.recipe.student
-    model = distill_stage.distill(c.models["teacher"].get(), scfg, c.recipe.distill, c.splits, c.recipe.seed)
+    model = distill_stage.distill(c.models["teacher"].get(), scfg, c.recipe.distill, c.kd_splits, c.recipe.seed)
     acc = score.model(model, c.splits)
     c.models["student"]._value = model
     info = {"params": int(model.count_params()), c.metric: acc,
             "augmentation": augment.describe(c.splits.augment),   # what ran, for metrics.json
+            "labels": c.labels,                                      # {"kept", "of", "spec"} or None
             "summary": f"{scfg.path or scfg.arch} {'' if scfg.path else (scfg.kwargs or '')}: "
                        f"{model.count_params():,} params, {c.recipe.distill.loss} KD, test {c.metric} {c.fmt(acc)}"}
     return {"student.keras": _save(model, tmp / "student.keras")}, info
@@ -154,17 +159,19 @@ def make_student(c: Ctx, tmp: Path):
 def make_scratch(c: Ctx, tmp: Path):
     from pipeline.stages import distill as distill_stage
     from pipeline.stages import score
-    model = distill_stage.scratch(c.recipe.student, c.recipe.distill, c.splits, c.recipe.seed)
+    model = distill_stage.scratch(c.recipe.student, c.recipe.distill, c.kd_splits, c.recipe.seed)
     acc = score.model(model, c.splits)
     return ({"student_scratch.keras": _save(model, tmp / "student_scratch.keras")},
-            {c.metric: acc, "summary": f"same student without the teacher: test {c.metric} {c.fmt(acc)}"})
+            {c.metric: acc, "summary": "same student without the teacher"
+                                       + (f", on the {c.labels['kept']} labelled samples" if c.labels else "")
+                                       + f": test {c.metric} {c.fmt(acc)}"})
 
 
 def make_qat(c: Ctx, tmp: Path):
     from pipeline.stages import qat as qat_stage
     from pipeline.stages import score
     model = qat_stage.qat(c.models["student"].get(), c.models["teacher"].get(), c.recipe.qat,
-                          c.recipe.distill, c.splits, c.recipe.seed)
+                          c.recipe.distill, c.kd_splits, c.recipe.seed)
     acc = score.model(model, c.splits)
     c.models["qat"]._value = model
     return ({"student_qat.keras": _save(model, tmp / "student_qat.keras")},
@@ -300,7 +307,7 @@ _GROUPS = {"distill": ("distill", "scratch"), "verify": ("verify", "also"), "rep
 
 def _load_data(recipe, echo):
     from pipeline import data
-    from pipeline.data import augment
+    from pipeline.data import augment, labels
     t0 = time.perf_counter()
     splits = data.load(recipe.dataset, seed=recipe.seed, limit=recipe.limit, resize=recipe.resize)
     if not len(splits.y_train):
@@ -309,20 +316,24 @@ def _load_data(recipe, echo):
                         "`also_test` (it then goes through the training set's preprocessing)")
     # the recipe's [augment] made concrete for this data; a kind the data cannot take fails now
     splits = replace(splits, augment=augment.resolve(recipe.augment, splits))
+    # --labels: the student's split; a count the data cannot give or an anomaly task fails now
+    kd_splits, kept = labels.keep_labels(splits, recipe.distill.labels, recipe.seed)
     seconds = round(time.perf_counter() - t0, 2)
     echo(f"[data    ] loaded {recipe.dataset}: {len(splits.y_train)} train / {len(splits.y_val)} val / "
-         f"{len(splits.y_test)} test, input {splits.input_shape}, {splits.num_classes} classes  ({seconds:.1f} s)")
-    return splits, seconds
+         f"{len(splits.y_test)} test, input {splits.input_shape}, {splits.num_classes} classes"
+         + (f", labels kept for {kept['kept']} of {kept['of']} train ({kept['spec']})" if kept else "")
+         + f"  ({seconds:.1f} s)")
+    return splits, kd_splits, kept, seconds
 
 
 def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> dict:
     """Runs the stages in order up to and including `until`; returns metrics (or stage figures)."""
     if until not in UNTIL:
         raise UserError(f"unknown stage '{until}'", f"stop after one of: {', '.join(UNTIL)}")
-    splits, seconds = _load_data(recipe, echo)
+    splits, kd_splits, kept, seconds = _load_data(recipe, echo)
     if until == "data":
         return {"data": {"train": len(splits.y_train), "val": len(splits.y_val), "test": len(splits.y_test)}}
-    c = Ctx(recipe, target, splits, RunDir(out), echo)
+    c = Ctx(recipe, target, splits, RunDir(out), echo, kd_splits, kept)
     timings, info = {"data": seconds}, {}
     if splits.preprocessing:   # the front end / standardization: goes with the model to the device
         info["data"] = {"preprocessing": splits.preprocessing}

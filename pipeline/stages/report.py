@@ -32,6 +32,8 @@ def metrics(recipe, target, info: dict, timings: dict, tflite_bytes: int, metric
     m["teacher"]["origin"] = info["teacher"].get("origin")   # trained here, cached, or the user's file
     if "tflm" in info:      # MCU targets: the TFLM package
         m["tflm"] = {k: info["tflm"][k] for k in ("arena_bytes", "arena_bytes_with_margin", "ops")}
+    if info["distill"].get("labels"):        # --labels: {"kept", "of", "spec"}
+        m["distill"]["labels"] = info["distill"]["labels"]
     if "augmentation" in info["distill"]:   # the [augment] distill ran, as did teacher, baseline and QAT
         m["distill"]["augmentation"] = info["distill"]["augmentation"]
     if "firmware" in info:

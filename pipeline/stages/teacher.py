@@ -44,7 +44,8 @@ def check_compatible(model, input_shape, num_classes: int, role: str = "teacher"
 
 # The code a zoo teacher's weights depend on; editing anything else (the compiler, a student, a
 # Linux target) keeps the cached teachers.
-_TRAINING_CODE = ("zoo", "stages/teacher.py", "stages/training.py", "data/augment.py")
+_TRAINING_CODE = ("zoo", "stages/teacher.py", "stages/training.py", "data/augment.py", "data/labels.py",
+                  "stages/few_labels.py")
 
 
 def cache_key(cfg, seed: int, data_key: str, augment=None) -> str:

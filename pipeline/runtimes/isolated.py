@@ -32,7 +32,7 @@ LIMITS = sandbox.Limits(cpu_s=1200, address_space=3 * sandbox.GiB, file_size=256
 TIMEOUT_S = 1200
 ENV = {"OPENBLAS_NUM_THREADS": "1"}      # memory need independent of the machine's cores
 
-# name -> (what it is called in errors, function run in the child)
+# job -> what it is called in errors
 _JOBS = {
     "tflm": "the tflite-micro reference interpreter",
     "litert": "LiteRT's reference kernels",
@@ -42,14 +42,15 @@ _JOBS = {
 
 def _run(job: str, tflite: bytes, x: np.ndarray | None = None):
     import pipeline
+    package = Path(pipeline.__file__).resolve().parent
     with tempfile.TemporaryDirectory(prefix="edref-") as d:
         d = Path(d).resolve()
         (d / "model.tflite").write_bytes(bytes(tflite))
         if x is not None:
             np.save(d / "inputs.npy", np.ascontiguousarray(x), allow_pickle=False)
         python = Path(sys.executable)
-        ro = sandbox.python_paths(python) + [Path(pipeline.__file__).resolve().parent]
-        env = {**ENV, "PYTHONPATH": str(Path(pipeline.__file__).resolve().parent.parent)}
+        ro = sandbox.python_paths(python) + [package]
+        env = {**ENV, "PYTHONPATH": str(package.parent)}
         r = sandbox.run([python, "-I", "-m", "pipeline.runtimes.isolated", job, d], d, LIMITS, ro=ro,
                         env=env, timeout=TIMEOUT_S)
         if (d / "error.json").is_file():      # written by our code, but in a child the model ran in
@@ -99,11 +100,9 @@ def _child(job: str, d: Path) -> int:
         (d / "error.json").write_text(json.dumps({"problem": e.problem, "fix": e.fix}))
         return 2
     except (RuntimeError, ValueError) as e:      # the interpreters' own refusals
-        from pipeline.modeltext import quote
-        lines = [ln for ln in str(e).strip().splitlines() if ln.strip()] or [type(e).__name__]
-        (d / "error.json").write_text(json.dumps({
-            "problem": f"{_JOBS[job]} cannot run this model: {quote(lines[-1], limit=300)}",
-            "fix": "pass a valid .tflite file (edgedistill convert writes one)"}))
+        from pipeline.runtimes.litert import refused
+        u = refused(e, _JOBS[job])
+        (d / "error.json").write_text(json.dumps({"problem": u.problem, "fix": u.fix}))
         return 2
     return 0
 

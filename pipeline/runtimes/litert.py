@@ -5,12 +5,12 @@ import numpy as np
 from pipeline.errors import UserError
 
 
-def refused(e: Exception) -> UserError:
-    """LiteRT's error (its last line names the op that failed to prepare) as one escaped line:
-    a model LiteRT cannot load, prepare or run is the user's to fix, not a traceback."""
+def refused(e: Exception, who: str = "LiteRT") -> UserError:
+    """An interpreter's error (LiteRT's last line names the op that failed to prepare) as one
+    escaped line: a model `who` cannot load, prepare or run is the user's to fix, not a traceback."""
     from pipeline.modeltext import quote
     lines = [ln for ln in str(e).strip().splitlines() if ln.strip()] or [type(e).__name__]
-    return UserError(f"LiteRT cannot run the model: {quote(lines[-1], limit=300)}",
+    return UserError(f"{who} cannot run the model: {quote(lines[-1], limit=300)}",
                      "pass a valid .tflite file (edgedistill convert writes one)")
 
 

@@ -87,14 +87,13 @@ def test_without_the_shell_masks_the_filesystem_still_holds(attack, monkeypatch)
     assert exists(written) == [False, False, False]
 
 
-def test_bare_qemu_runs_the_same_attacks(attack, tmp_path):
-    """The control: the same image under QEMU without the sandbox writes all three files."""
+def _bare_qemu(src, fw: Path, run: Path) -> None:
+    """Build `src` for TARGET into `fw` and run it under QEMU without the sandbox, in `run`: the
+    controls below show what the sandbox stops."""
     from pipeline import targets
     from pipeline.firmware import boards, build
-    src, written = attack
     target = targets.load(TARGET)
-    info = build.build(src, target, tmp_path / "fw")
-    run = tmp_path / "run"
+    info = build.build(src, target, fw)
     run.mkdir()
     (run / "in.bin").write_bytes(bytes(4))
     r = subprocess.run(["qemu-system-arm", "-M", boards.for_target(target).machine, "-display", "none",
@@ -102,6 +101,13 @@ def test_bare_qemu_runs_the_same_attacks(attack, tmp_path):
                         "enable=on,target=native", "-serial", "null"],
                        cwd=run, capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
+
+
+def test_bare_qemu_runs_the_same_attacks(attack, tmp_path):
+    """The control: the same image under QEMU without the sandbox writes all three files."""
+    src, written = attack
+    run = tmp_path / "run"
+    _bare_qemu(src, tmp_path / "fw", run)
     assert exists(written) == [True, True, True]
     assert list((run / "out.bin").read_bytes()) == [1, 1, 1, 1]
 
@@ -162,19 +168,11 @@ def test_firmware_reaches_no_network_even_with_a_shell(listener, monkeypatch):
 def test_bare_qemu_reaches_the_network(listener, tmp_path):
     """The control: the same image under a bare QEMU connects."""
     import time
-    from pipeline import targets
-    from pipeline.firmware import boards, build
     port, seen = listener
-    target = targets.load(TARGET)
-    info = build.build(_net_sources(port), target, tmp_path / "fw")
-    (tmp_path / "in.bin").write_bytes(bytes(4))
-    r = subprocess.run(["qemu-system-arm", "-M", boards.for_target(target).machine, "-display", "none",
-                        "-nodefaults", "-no-reboot", "-kernel", str(info.elf), "-semihosting-config",
-                        "enable=on,target=native", "-serial", "null"],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=30)
-    assert r.returncode == 0, r.stderr
+    run = tmp_path / "run"
+    _bare_qemu(_net_sources(port), tmp_path / "fw", run)
     deadline = time.monotonic() + 3
     while not seen and time.monotonic() < deadline:
         time.sleep(0.05)
     assert seen and seen[0].startswith(b"pwned")
-    assert list((tmp_path / "out.bin").read_bytes()) == [1, 0, 0, 0]
+    assert list((run / "out.bin").read_bytes()) == [1, 0, 0, 0]

@@ -18,6 +18,11 @@ class Target:
     runtime: str = "tflm"         # "aot" | "tflm" | "litert" | "tflite-runtime"
     variants: tuple[str, ...] = ("int8",)
     boards: dict = field(default_factory=dict)     # board name -> flashing info
+    # MCU parts: the latency *estimate* for `--budget latency_ms` is instructions (exact, counted on
+    # QEMU) x cycles_per_instruction / clock_hz; cpi_source says where the CPI figure comes from
+    clock_hz: int | None = None
+    cycles_per_instruction: float | None = None
+    cpi_source: str | None = None
 
 
 def names() -> list[str]:
@@ -37,4 +42,6 @@ def load(name: str) -> Target:
         ram_bytes=raw.get("ram_bytes"), flash_bytes=raw.get("flash_bytes"),
         emulator=raw.get("emulator", {}), runtime=raw.get("runtime", "tflm"),
         variants=tuple(raw.get("variants", ["int8"])), boards=raw.get("boards", {}),
+        clock_hz=raw.get("clock_hz"), cycles_per_instruction=raw.get("cycles_per_instruction"),
+        cpi_source=raw.get("cpi_source"),
     )

@@ -5,15 +5,46 @@ from pipeline.errors import UserError
 from pipeline.stages import training
 
 
-def as_logits(teacher):
+def as_logits(teacher, input_shape=None):
     """A teacher that ends in softmax gives probabilities p; log p are its logits up to a constant,
-    which softmax ignores, so KD at temperature T sees the same softened distribution."""
+    which softmax ignores, so KD at temperature T sees the same softened distribution.
+
+    The teacher is called on a fresh Input rather than read through `teacher.output`: a Sequential
+    model loaded from a file, a subclassed model or a wrapped SavedModel has no symbolic output of
+    its own, so every form of model goes through the same path. `input_shape` (without the batch)
+    defaults to the model's own."""
     import keras
     from pipeline.stages.teacher import softmax_output
-    if not softmax_output(teacher):
+    shape = tuple(input_shape or teacher.input_shape[1:])
+    if not softmax_output(teacher, shape):
         return teacher
-    out = keras.ops.log(keras.ops.clip(teacher.output, 1e-12, 1.0))
-    return keras.Model(teacher.input, out, name=f"{teacher.name}_logits")
+    inp = keras.Input(shape)
+    out = keras.ops.log(keras.ops.clip(teacher(inp, training=False), 1e-12, 1.0))
+    return keras.Model(inp, out, name=f"{teacher.name}_logits")
+
+
+def without_softmax(student, input_shape):
+    """A user's student that ends in softmax, with the softmax taken off: KD and the int8 argmax
+    both want logits, and softmax does not change the argmax. Works on the last layer's
+    `activation` (Dense(..., activation="softmax")) or drops a trailing Softmax/Activation layer.
+    Returns (model, what was done or None)."""
+    import keras
+    from pipeline.stages.teacher import softmax_output
+    if not softmax_output(student, input_shape):
+        return student, None
+    last = student.layers[-1]
+    if getattr(last, "activation", None) is keras.activations.softmax and not isinstance(
+            last, (keras.layers.Activation, keras.layers.Softmax)):
+        last.activation = keras.activations.linear
+        return student, f"softmax of its last layer '{last.name}' removed (KD trains on logits)"
+    if isinstance(last, (keras.layers.Activation, keras.layers.Softmax)):
+        if isinstance(student, keras.Sequential):
+            model = keras.Sequential([keras.Input(input_shape), *student.layers[:-1]], name=student.name)
+        else:
+            model = keras.Model(student.inputs, last.input, name=student.name)
+        return model, f"trailing softmax layer '{last.name}' removed (KD trains on logits)"
+    raise UserError(f"student ends in a softmax inside layer '{last.name}' ({type(last).__name__}) that "
+                    "cannot be taken off", "end the student in a Dense layer without activation (logits)")
 
 
 def check_loss(cfg, splits):
@@ -47,7 +78,7 @@ def distill_into(student, teacher, splits, epochs: int, batch_size: int, learnin
     if splits.task == "anomaly":
         loss = FeatureDistillation(loss=keras.losses.MeanSquaredError())
     else:
-        teacher = as_logits(teacher)
+        teacher = as_logits(teacher, splits.input_shape)
         loss = kd_losses.make(kd)
     teacher.trainable = False
     distiller = kd_losses.LabelledDistiller(teacher=teacher, student=student, distillation_losses=loss,
@@ -66,6 +97,8 @@ def build_student(student_cfg, splits):
     if student_cfg.path:
         student = modelfile.load(student_cfg.path, "student", savedmodel=False)
         check_compatible(student, splits.input_shape, splits.num_classes, role="student", task=splits.task)
+        if splits.task != "anomaly":
+            student, _ = without_softmax(student, splits.input_shape)
     else:
         student = zoo.build("student", student_cfg.arch, splits.input_shape, splits.num_classes,
                             **student_cfg.kwargs)

@@ -25,9 +25,32 @@ def load(path: str | Path, role: str, savedmodel: bool):
     try:
         return keras.models.load_model(p, compile=False)
     except Exception as e:  # Keras raises many types for a corrupt or foreign file
-        msg = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
-        raise UserError(f"cannot load {role} {p}: {msg}",
-                        f"save it with Keras 3 (model.save('{role}.keras'))") from None
+        raise _load_error(p, role, savedmodel, str(e)) from None
+
+
+def _load_error(p: Path, role: str, savedmodel: bool, msg: str) -> UserError:
+    """Keras' loading errors, told as what is wrong with the file and what to do: whole sentences
+    (a message cut at a fixed length once ended "If you trust the" and said nothing)."""
+    import re
+    export = (f"or export it with model.export('{role}_savedmodel') and pass that directory"
+              if savedmodel else "(a student must be a .keras/.h5 file Keras can rebuild)")
+    if "`Lambda` layer" in msg:
+        return UserError(f"{role} {p} has a Lambda layer, whose Python code Keras does not load "
+                         "from a file (arbitrary code)",
+                         f"replace the Lambda with built-in Keras layers and save again, {export}"
+                         if savedmodel else f"replace the Lambda with built-in Keras layers and save again {export}")
+    m = re.search(r"Could not (?:locate|deserialize) class '([^']+)'", msg)
+    if m:
+        return UserError(f"{role} {p} uses the custom class '{m.group(1)}', which is defined in your code, "
+                         "not in the file", f"build the {role} from built-in Keras layers, {export}"
+                         if savedmodel else f"build the {role} from built-in Keras layers {export}")
+    if "accessible `.keras` zip file" in msg or "not a zip file" in msg.lower() or "file signature" in msg.lower():
+        return UserError(f"cannot load {role} {p}: not a Keras model file (truncated or another format)",
+                         f"save the {role} again with model.save('{role}.keras')")
+    first = next((line.strip() for line in msg.splitlines() if line.strip()), "")
+    first = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]   # one whole sentence
+    return UserError(f"cannot load {role} {p}: {first or 'unreadable file'}",
+                     f"save it with Keras 3 (model.save('{role}.keras'))")
 
 
 def _savedmodel(p: Path):

@@ -88,8 +88,12 @@ def train(cfg, splits, seed: int):
     return model
 
 
-def softmax_output(model) -> bool:
-    """True if the model already ends in a softmax (outputs sum to 1), so it must not be re-softened."""
-    x = np.zeros((1, *model.input_shape[1:]), np.float32)
+def softmax_output(model, input_shape=None) -> bool:
+    """True if the model already ends in a softmax (outputs sum to 1), so it must not be re-softened.
+    Probed on zeros and on a ramp (a zero input alone can give equal logits in a bias-free model,
+    which proves nothing). `input_shape` (without the batch) defaults to the model's own."""
+    shape = tuple(input_shape or model.input_shape[1:])
+    x = np.stack([np.zeros(shape, np.float32),
+                  np.linspace(-1, 1, int(np.prod(shape)), dtype=np.float32).reshape(shape)])
     y = np.asarray(model(x, training=False))
     return bool(np.all(y >= 0) and np.allclose(y.sum(-1), 1.0, atol=1e-3))

@@ -1,0 +1,68 @@
+"""Helpers for the "your own teacher and data" tests: tiny data sets made in tmp_path, and the CLI
+run in-process (a TensorFlow import per subprocess would cost more than the runs themselves).
+
+`own(...)` fails the test on any exception other than the CLI's own exit: what a user would see as
+a Python traceback."""
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+CLASSES = ("circle", "square", "stripe")
+
+
+def shapes_folder(root: Path, per_class: int = 30, size: int = 16) -> Path:
+    """`root/<class>/<i>.png`: 3 classes of noisy RGB images a small CNN separates in a few epochs."""
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:size, :size]
+    c = size // 2
+    for name in CLASSES:
+        (root / name).mkdir(parents=True)
+        for i in range(per_class):
+            a = rng.integers(0, 60, (size, size, 3)).astype(np.uint8)
+            if name == "circle":
+                a[(yy - c) ** 2 + (xx - c) ** 2 < (size // 3) ** 2] = 230
+            elif name == "square":
+                a[c // 2:c + c // 2, c // 2:c + c // 2] = 230
+            else:
+                a[:, ::4] = 230
+            Image.fromarray(a).save(root / name / f"{i}.png")
+    return root
+
+
+def blobs_csv(path: Path, per_class: int = 40, features: int = 6) -> Path:
+    """A CSV of 3 Gaussian blobs in `features` dimensions, labels as text (setosa-like names)."""
+    rng = np.random.default_rng(1)
+    names = ("alpha", "beta", "gamma")
+    lines = [",".join([f"f{i}" for i in range(features)] + ["label"])]
+    for k, name in enumerate(names):
+        centre = np.eye(features)[k] * 3
+        for _ in range(per_class):
+            v = centre + rng.normal(0, 0.6, features)
+            lines.append(",".join(f"{x:.4f}" for x in v) + f",{name}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+class Result:
+    def __init__(self, code, out, err):
+        self.returncode, self.stdout, self.stderr = code, out, err
+
+
+def own(*args) -> Result:
+    """`edgedistill ARGS` in this process. An exception that escapes the CLI (a user would see a
+    traceback) fails the calling test."""
+    from click.testing import CliRunner
+    from pipeline.cli.main import cli
+    r = CliRunner().invoke(cli, [str(a) for a in args], prog_name="edgedistill")
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        import traceback
+        raise AssertionError("edgedistill " + " ".join(map(str, args)) + " raised:\n"
+                             + "".join(traceback.format_exception(*r.exc_info)) + r.output)
+    return Result(r.exit_code, r.stdout, r.stderr)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline.errors import UserError
 from pipeline.paths import recipes_dir
+from pipeline.search.budget import BudgetConfig
 
 
 @dataclass(frozen=True)
@@ -197,10 +198,13 @@ class Recipe:
     # model trained on synthetic speech); the training set's preprocessing is applied to them
     also_test: tuple[str, ...] = ()
     resize: tuple[int, int] | None = None   # (H, W) for a folder of images of mixed sizes
+    # [budget] / --budget: search the student that fits it (pipeline/search/) instead of taking
+    # [student] as given; None: no search
+    budget: BudgetConfig | None = None
 
 
 _SECTIONS = {"teacher": TeacherConfig, "student": StudentConfig, "distill": DistillConfig,
-             "qat": QatConfig, "augment": AugmentConfig}
+             "qat": QatConfig, "augment": AugmentConfig, "budget": BudgetConfig}
 
 
 def _build(raw: dict, source: str) -> Recipe:

@@ -1,6 +1,6 @@
 """`edgedistill run`: the stage table, walked by one loop.
 
-    data -> teacher -> distill (-> scratch) -> qat -> convert -> verify (-> also)
+    data -> teacher (-> search) -> distill (-> scratch) -> qat -> convert -> verify (-> also)
          -> tflm + firmware   (MCU targets: the TFLM package and the firmware on the emulated MCU)
          -> device            (Linux targets: the device's runtime under qemu-user, the bundle)
          -> report
@@ -74,6 +74,7 @@ class Ctx:
         # label was dropped (data/labels.keep_labels); the teacher always gets every label
         self.kd_splits, self.labels = kd_splits or splits, labels
         self.metric = score.metric(splits.task)
+        self.measured = None        # the search's candidate costs, once measured (pipeline/search/)
         self.dkey = _data_key(splits)
         self.keys: dict[str, str] = {"data": self.dkey}
         self.models = {name: _Lazy(_keras_loader(rd.path(f"{file}.keras")))
@@ -102,6 +103,7 @@ class Stage:
     make: Callable[[Ctx, Path], tuple[dict, dict]]   # scratch dir -> (outputs, info with a summary)
     when: Callable[[Ctx], bool] = lambda c: True
     firmware: bool = False                     # builds C from targets/: hashes the kernels too
+    after: Callable[[Ctx, dict], None] | None = None   # applies its figures to c, made or reused
 
 
 # ---- the stages ------------------------------------------------------------------------------
@@ -154,6 +156,31 @@ def make_student(c: Ctx, tmp: Path):
             "summary": f"{scfg.path or scfg.arch} {'' if scfg.path else (scfg.kwargs or '')}: "
                        f"{model.count_params():,} params, {c.recipe.distill.loss} KD, test {c.metric} {c.fmt(acc)}"}
     return {"student.keras": _save(model, tmp / "student.keras")}, info
+
+
+SEARCH = DISTILL + ("search", "stages/convert.py", "compiler", "firmware", "runtimes", "sandbox.py",
+                    "targets.py")
+
+
+def make_search(c: Ctx, tmp: Path):
+    import json
+    from pipeline.search import choose
+    doc = choose.search(c.recipe, c.target, c.recipe.budget, c.kd_splits, c.models["teacher"].get, c.echo,
+                        measured=c.measured)
+    (tmp / "search.json").write_text(json.dumps(doc, indent=1) + "\n")
+    ch, fit = doc["chosen"], sum(r["fits"] for r in doc["candidates"])
+    acc = f", val accuracy {ch['val_accuracy']:.2%}" if ch["val_accuracy"] is not None else ""
+    return {"search.json": tmp / "search.json"}, {
+        "budget": doc["budget"], "candidates": len(doc["candidates"]), "fit": fit, "chosen": ch,
+        "summary": f"chose {ch['name']} ({fit} of {len(doc['candidates'])} fit; RAM {ch['cost']['ram_bytes']:,} B, "
+                   f"flash {ch['cost']['flash_bytes']:,} B, {ch['cost']['instructions']:,} instr{acc}); search.json"}
+
+
+def use_chosen(c: Ctx, got: dict) -> None:
+    """Distill, baseline and QAT train the student the search chose (their keys chain its key)."""
+    from pipeline.config import StudentConfig
+    ch = got["chosen"]
+    c.recipe = replace(c.recipe, student=StudentConfig(arch=ch["arch"], kwargs=ch["kwargs"]))
 
 
 def make_scratch(c: Ctx, tmp: Path):
@@ -264,8 +291,12 @@ STAGES = (
     Stage("teacher", TRAINING + ("stages/teacher.py", "stages/modelfile.py"), ("data",),
           lambda c: {**asdict(c.recipe.teacher), "file": _file_key(c.recipe.teacher.path),
                      **_training_config(c)}, make_teacher),
-    Stage("distill", DISTILL, ("teacher",), _distill_config, make_student),
-    Stage("scratch", DISTILL, ("data",), _distill_config, make_scratch,
+    Stage("search", SEARCH, ("teacher",), lambda c: {**_distill_config(c), "budget": asdict(c.recipe.budget),
+                                                     "target": asdict(c.target)},
+          make_search, when=lambda c: c.recipe.budget is not None, firmware=True, after=use_chosen),
+    # "search" chains in only when it runs (a --budget): without one, keys are as they were
+    Stage("distill", DISTILL, ("teacher", "search"), _distill_config, make_student),
+    Stage("scratch", DISTILL, ("data", "search"), _distill_config, make_scratch,
           when=lambda c: c.recipe.distill.baseline),
     Stage("qat", DISTILL + ("stages/qat.py",), ("distill", "teacher"),
           lambda c: {**_distill_config(c), "qat": asdict(c.recipe.qat)}, make_qat),
@@ -297,7 +328,10 @@ def _check_early(c: Ctx, until: str) -> None:
     """Problems a later stage would hit, found before the teacher trains for minutes."""
     from pipeline.stages import distill as distill_stage
     distill_stage.check_loss(c.recipe.distill, c.splits)
-    if until != "teacher" and c.rd.cached("distill", c.keys["distill"]) is None:
+    if "search" in c.keys and c.rd.cached("search", c.keys["search"]) is None:
+        from pipeline.search import choose     # costs need no teacher: an impossible budget fails now
+        c.measured = choose.measure(c.recipe, c.target, c.recipe.budget, c.kd_splits, c.echo)
+    if "distill" in c.keys and c.rd.cached("distill", c.keys["distill"]) is None:
         distill_stage.build_student(c.recipe.student, c.splits)   # a bad student fails now
 
 
@@ -341,7 +375,7 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
     last = max(i for i, st in enumerate(STAGES) if st.name in _GROUPS.get(until, (until,)))
     active = [st for st in STAGES[:last + 1] if st.when(c)]
     for st in active:          # keys are pure: all of them first, so checks can look ahead
-        c.keys[st.name] = key_of(st.name, st.config(c), *(c.keys[u] for u in st.upstream),
+        c.keys[st.name] = key_of(st.name, st.config(c), *(c.keys[u] for u in st.upstream if u in c.keys),
                                  code=st.code, firmware=st.firmware)
     _check_early(c, until)
     for st in active:
@@ -352,6 +386,8 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
             outputs, got = st.make(c, c.rd.scratch())
             c.rd.commit(st.name, c.keys[st.name], outputs, got)
             verb = "made"
+        if st.after:
+            st.after(c, got)
         timings[st.name] = round(time.perf_counter() - t0, 2)
         info[st.name] = got
         echo(f"[{st.name:8s}] {verb:6s} {got.get('summary', '')}  ({timings[st.name]:.1f} s)")

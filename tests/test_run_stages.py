@@ -22,9 +22,9 @@ def _keys() -> dict:
 
 
 @pytest.mark.parametrize("package,changed", [
-    ("compiler", {"tflm", "firmware", "device"}),
+    ("compiler", {"tflm", "firmware", "device", "search"}),     # search: candidates' measured costs
     ("linux", {"device"}),
-    ("zoo", {"teacher", "distill", "scratch", "qat"}),
+    ("zoo", {"teacher", "search", "distill", "scratch", "qat"}),
 ])
 def test_a_code_change_redoes_only_the_stages_that_run_it(package, changed):
     probe = Path(rundir.__file__).parent / package / "_edgedistill_probe.py"

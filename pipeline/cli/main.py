@@ -13,7 +13,7 @@ from pipeline import __version__
 from pipeline.errors import UserError
 
 # module name in pipeline/cli/ for each command, in the order `--help` lists them
-COMMANDS = ["run", "teacher", "distill", "quantize", "convert", "verify", "bench",
+COMMANDS = ["run", "search", "teacher", "distill", "quantize", "convert", "verify", "bench",
             "compile", "flash", "monitor", "report", "targets", "datasets", "doctor",
             "bundle", "gpu_check"]
 

@@ -36,6 +36,9 @@ def recipe_options(f):
     f = click.option("--labels", "labels", default=None, callback=_labels_value, metavar="N|P%",
                      help="Keep hard labels for only N training samples (or P% of them, stratified); "
                           "the teacher's soft targets still cover every sample.")(f)
+    f = click.option("--budget", "budget", default=None, metavar="ram=32K,flash=256K,latency_ms=10",
+                     help="Search the most accurate student that fits this budget on the target (limits "
+                          "left out: the target's part; latency is an estimate). Replaces the recipe's [budget].")(f)
     return f
 
 
@@ -59,11 +62,14 @@ def _parse_resize(ctx, param, value):
 
 
 def run_stages(until: str, recipe, target, out, quick, teacher_path, student_path, variants, baseline,
-               data=None, resize=None, labels=None):
+               data=None, resize=None, labels=None, budget=None, search=False):
     """Loads recipe and target, applies the overrides, runs the pipeline up to `until`."""
     from pipeline import config, targets
     from pipeline.cli.quiet import import_tensorflow
     from pipeline.run import run
+    if budget is not None:          # a malformed --budget fails before TensorFlow loads
+        from pipeline.search.budget import parse
+        budget = parse(budget)
     import_tensorflow()
     r = config.load_recipe(recipe, quick=quick)
     if teacher_path is not None:
@@ -83,6 +89,13 @@ def run_stages(until: str, recipe, target, out, quick, teacher_path, student_pat
         r = replace(r, dataset=data)
     if resize is not None:
         r = replace(r, resize=resize)
+    if budget is not None:
+        r = replace(r, budget=budget)
+    if search and r.budget is None:     # `edgedistill search` without a budget: the target's part
+        from pipeline.search.budget import BudgetConfig
+        r = replace(r, budget=BudgetConfig())
+    if quick and r.budget is not None:  # --quick: a handful of candidates, as it is less data
+        r = replace(r, budget=replace(r.budget, space="quick"))
     t = targets.load(target)
     out = out or Path("runs") / f"{r.name}{'-quick' if quick else ''}-{t.name}"
     click.echo(f"edgedistill: recipe {r.name}{' (quick)' if quick else ''}, target {t.name}, run dir {out}")

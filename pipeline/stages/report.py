@@ -42,6 +42,8 @@ def metrics(recipe, target, info: dict, timings: dict, tflite_bytes: int, metric
     if "device" in info:    # Linux targets: the device's runtime under qemu-user, and the bundle
         m["device"] = info["device"]["device"]
         m["bundle"] = info["device"]["bundle"]
+    if "search" in info:    # --budget / [budget]: the student was chosen (run dir: search.json)
+        m["search"] = {k: info["search"][k] for k in ("budget", "candidates", "fit", "chosen")}
     if "scratch" in info:
         m["student_scratch"] = {metric: info["scratch"][metric]}
     if "also" in info:      # the same models scored on other data sets (same classes)

@@ -19,22 +19,25 @@ def cnn(input_shape, num_classes: int, width: int = 8):
     return keras.Model(inp, out, name="student_cnn")
 
 
-def ds_cnn(input_shape, num_classes: int, alpha: float = 1.0, blocks=(64, 64, 128, 128)):
+def ds_cnn(input_shape, num_classes: int, alpha: float = 1.0, blocks=(64, 64, 128, 128),
+           stem_stride: int = 1):
     """Depthwise-separable CNN (MobileNetV1 / MLPerf Tiny DS-CNN family).
 
     A 3x3 conv stem, then blocks of depthwise 3x3 + pointwise 1x1 (each BN+ReLU6); the first
     block of each new width strides by 2 while the feature map is larger than 4x4.
-    `alpha` scales every width (the MobileNet width multiplier).
+    `alpha` scales every width (the MobileNet width multiplier). `stem_stride` 2 halves H and W
+    in the stem: a quarter of the later blocks' work and activations, like a half-resolution input
+    (the search's resolution knob: the teacher still sees the full-size input).
     """
     def w(ch):
         return max(8, int(ch * alpha + 4) // 8 * 8)   # multiples of 8 suit SIMD kernels
 
     x = inp = keras.Input(input_shape, name="input")
-    x = layers.Conv2D(w(32), 3, padding="same", use_bias=False, name="stem")(x)
+    x = layers.Conv2D(w(32), 3, strides=stem_stride, padding="same", use_bias=False, name="stem")(x)
     x = layers.BatchNormalization(momentum=BN_MOMENTUM, name="stem_bn")(x)
     x = layers.ReLU(6.0, name="stem_relu")(x)
     prev = w(32)
-    size = min(input_shape[:2])
+    size = -(-min(input_shape[:2]) // stem_stride)
     for i, ch in enumerate(blocks):
         stride = 2 if (w(ch) != prev and size > 4) else 1
         size = (size + stride - 1) // stride

@@ -1,0 +1,73 @@
+"""Successive halving (Jamieson & Talwalkar 2016; Hyperband's inner loop) over the candidates that
+fit the budget: every survivor is distilled from the teacher on a fresh slice of the training
+split, scored on the validation split, and the better half goes on to the next rung with more
+samples each, until one is left.
+
+Budget: the whole search trains SEARCH_SHARE x the recipe's own distillation schedule ([distill]
+epochs x the training split), split evenly over the ceil(log2 n) rungs and, within a rung, over its
+survivors: with 16 candidates, 4 rungs of 16, 8, 4, 2 models, each rung a quarter of the schedule.
+So the search costs about one distillation, whatever n is, and a rung's survivors each see twice
+the samples of the rung before. Halving stops when one is left: it is not trained further here
+(the distill stage then trains it with the full schedule). A model keeps its weights from rung to
+rung (a new optimizer and cosine schedule each rung). The test split is never looked at.
+"""
+
+import math
+from dataclasses import replace
+
+import numpy as np
+
+SEARCH_SHARE = 1.0
+
+
+def val_accuracy(model, splits) -> float:
+    logits = model.predict(splits.x_val, batch_size=512, verbose=0)
+    return float(np.mean(np.argmax(logits, axis=-1) == splits.y_val))
+
+
+def _slice(splits, start: int, n: int):
+    """n training samples from `start` on, wrapping around (the split is already shuffled)."""
+    idx = (start + np.arange(n)) % len(splits.y_train)
+    return replace(splits, x_train=splits.x_train[idx], y_train=splits.y_train[idx])
+
+
+def halve(candidates: list, teacher, splits, kd, seed: int, echo) -> tuple[int, dict]:
+    """-> (index of the winner in `candidates`, {index: {"val_accuracy", "trained_samples",
+    "rungs": [val accuracy after each rung], "stopped_at_rung"}}). `kd`: the recipe's DistillConfig
+    (loss, temperature, weights, batch size, learning rate); `splits`: what the student trains on."""
+    from pipeline.config import StudentConfig
+    from pipeline.stages import distill, training
+    alive = list(range(len(candidates)))
+    results = {i: {"val_accuracy": None, "trained_samples": 0, "rungs": [], "stopped_at_rung": None}
+               for i in alive}
+    if len(alive) == 1:
+        return 0, results
+    models, cursor = {}, 0
+    for i in alive:
+        training.seed_everything(seed)
+        c = candidates[i]
+        models[i] = distill.build_student(StudentConfig(arch=c.arch, kwargs=dict(c.kwargs)), splits)
+    n_train, rung = len(splits.y_train), 0
+    per_rung = SEARCH_SHARE * kd.epochs * n_train / math.ceil(math.log2(len(alive)))
+    while len(alive) > 1:
+        per = max(kd.batch_size, int(per_rung / len(alive)))
+        for j, i in enumerate(alive):
+            training.seed_everything(seed + rung)
+            part = _slice(splits, cursor, per)
+            cursor = (cursor + per) % n_train
+            distill.distill_into(models[i], teacher, part, 1, kd.batch_size, kd.learning_rate, kd)
+            acc = val_accuracy(models[i], splits)
+            r = results[i]
+            r["val_accuracy"], r["trained_samples"] = acc, r["trained_samples"] + per
+            r["rungs"].append(acc)
+            echo(f"[search  ] rung {rung}: {j + 1}/{len(alive)} {candidates[i].name}: val accuracy "
+                 f"{acc:.2%} after {r['trained_samples']:,} samples")
+        # the better half goes on; ties to the earlier candidate (cheaper ones come first)
+        ranked = sorted(alive, key=lambda i: (-results[i]["val_accuracy"], alive.index(i)))
+        keep = ranked[:math.ceil(len(alive) / 2)]
+        for i in alive:
+            if i not in keep:
+                results[i]["stopped_at_rung"] = rung
+                del models[i]
+        alive, rung = keep, rung + 1
+    return alive[0], results

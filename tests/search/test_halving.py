@@ -1,0 +1,64 @@
+"""Successive halving with the training replaced by a stub whose accuracies are known: who is
+trained how long, who is dropped at which rung, who wins."""
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from pipeline.config import DistillConfig
+from pipeline.search import halving
+from pipeline.search.space import Candidate
+
+
+@pytest.fixture
+def stub(monkeypatch):
+    """Each model's val accuracy: its `skill` x the samples it has seen / 10,000 (more data helps,
+    the order stays); the calls are recorded."""
+    from pipeline.stages import distill
+    seen = {}
+
+    def build(cfg, splits):
+        return SimpleNamespace(name=cfg.kwargs["skill"], samples=0)
+
+    def train(model, teacher, splits, epochs, batch_size, lr, kd):
+        model.samples += len(splits.y_train)
+        seen.setdefault(model.name, []).append(len(splits.y_train))
+
+    monkeypatch.setattr(distill, "build_student", build)
+    monkeypatch.setattr(distill, "distill_into", train)
+    monkeypatch.setattr(halving, "val_accuracy", lambda m, s: m.name * m.samples / 10_000)
+    return seen
+
+
+@dataclass(frozen=True)
+class _Splits:
+    x_train: np.ndarray
+    y_train: np.ndarray
+
+
+def _splits(n=1000):
+    return _Splits(np.zeros((n, 1)), np.arange(n) % 3)
+
+
+def test_halves_each_rung_and_doubles_each_survivors_samples(stub):
+    skills = [0.3, 0.9, 0.5, 0.7, 0.1, 0.8, 0.2, 0.6]
+    cands = [Candidate("cnn", {"skill": s}) for s in skills]
+    kd = DistillConfig(epochs=6, batch_size=10)
+    won, res = halving.halve(cands, None, _splits(1000), kd, 0, lambda line: None)
+    assert skills[won] == 0.9
+    # 6 epochs x 1000 samples over log2(8) = 3 rungs: 2000 per rung, over 8, 4, 2 survivors
+    assert stub[0.9] == [250, 500, 1000] and stub[0.8] == [250, 500, 1000]
+    assert stub[0.7] == [250, 500] and stub[0.6] == [250, 500]
+    assert stub[0.1] == [250]
+    assert [res[i]["stopped_at_rung"] for i in range(8)] == [0, None, 0, 1, 0, 2, 0, 1]
+    assert res[1]["trained_samples"] == 1750 and res[1]["val_accuracy"] == pytest.approx(0.9 * 0.175)
+
+
+def test_a_tie_goes_to_the_earlier_cheaper_candidate_and_a_lone_survivor_is_not_trained(stub):
+    cands = [Candidate("cnn", {"skill": s}) for s in (0.5, 0.5)]
+    won, _ = halving.halve(cands, None, _splits(), DistillConfig(epochs=1, batch_size=10), 0, print)
+    assert won == 0 and stub[0.5] == [500, 500]
+    won, res = halving.halve(cands[:1], None, _splits(), DistillConfig(), 0, print)
+    assert won == 0 and res[0]["val_accuracy"] is None and stub[0.5] == [500, 500]

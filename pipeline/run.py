@@ -266,10 +266,10 @@ def make_firmware(c: Ctx, tmp: Path):
     return {"firmware": tmp / "firmware"}, info
 
 
-def _raw_scale(c: Ctx) -> float | None:
-    """A built-in data set's raw-value scale for the bundle (a user's data has none recorded)."""
-    from pipeline.data import catalog
-    return float(catalog.spec(c.recipe.dataset).scale) if c.recipe.dataset in catalog.names() else None
+def _raw_scale(c: Ctx) -> float:
+    """Raw value * this = model input, for the bundle: the data's own scale, built-in or the user's
+    (1/255 for an image folder)."""
+    return float(c.splits.scale)
 
 
 def make_device(c: Ctx, tmp: Path):
@@ -395,6 +395,8 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
         return info
     from pipeline.stages import report
     metrics = report.metrics(recipe, target, info, timings, len(c.tflite), c.metric)
+    from pipeline.data import user
+    metrics["data"] = user.identity(recipe.dataset, splits)   # name, path, class names, scale
     report.write(c.rd, metrics)
     echo(report.table(metrics))
     return metrics

@@ -11,7 +11,8 @@ import click
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="New folder for the bundle.")
 @click.option("--labels", type=click.Path(path_type=Path), default=None, help="Class names, one per line.")
 @click.option("--data", "dataset", default=None,
-              help="Take class names and the raw-value scale from this built-in data set.")
+              help="Take class names and the raw-value scale from this data set: a built-in name or "
+                   "the folder, .npz or .csv the model was trained on.")
 def command(model, target, out, labels, dataset):
     """Write a deployment folder: model, labels, metadata.json, and a runner script (Pi) or
     assets/ + Kotlin snippet (Android)."""
@@ -22,9 +23,13 @@ def command(model, target, out, labels, dataset):
     tflite = read_file(model)
     names, raw_scale = None, None
     if dataset:
-        from pipeline.data import catalog
-        spec = catalog.spec(dataset)
-        names, raw_scale = list(spec.classes), float(spec.scale)
+        from pipeline.data import catalog, user
+        if user.is_path(dataset):
+            classes, raw_scale = user.classes_and_scale(dataset)
+            names = list(classes)
+        else:
+            spec = catalog.spec(dataset)
+            names, raw_scale = list(spec.classes), float(spec.scale)
     if labels:
         if not labels.is_file():
             raise UserError(f"labels file {labels} not found", "pass a text file with one class name per line")

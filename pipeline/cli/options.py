@@ -14,7 +14,7 @@ DEFAULT_TARGET = "cortex-m4"
 def recipe_options(f):
     f = click.option("--quick", is_flag=True, help="Smaller data and fewer epochs (the recipe's [quick] table).")(f)
     f = click.option("--out", type=click.Path(path_type=Path), default=None,
-                     help="Run directory [default: runs/<recipe>-<target>].")(f)
+                     help="Run directory [default: runs/[<your data>-]<recipe>[-quick]-<target>].")(f)
     f = click.option("--target", default=DEFAULT_TARGET, show_default=True,
                      help="Target profile (see `edgedistill targets list`).")(f)
     f = click.option("--recipe", default=DEFAULT_RECIPE, show_default=True,
@@ -97,6 +97,9 @@ def run_stages(until: str, recipe, target, out, quick, teacher_path, student_pat
     if quick and r.budget is not None:  # --quick: a handful of candidates, as it is less data
         r = replace(r, budget=replace(r.budget, space="quick"))
     t = targets.load(target)
-    out = out or Path("runs") / f"{r.name}{'-quick' if quick else ''}-{t.name}"
+    if out is None:   # your own data names the run dir: runs/<data>-<recipe>[-quick]-<target>
+        from pipeline.data.user import display_name
+        name = r.name if data is None or display_name(data) == r.name else f"{display_name(data)}-{r.name}"
+        out = Path("runs") / f"{name}{'-quick' if quick else ''}-{t.name}"
     click.echo(f"edgedistill: recipe {r.name}{' (quick)' if quick else ''}, target {t.name}, run dir {out}")
     return run(r, t, out, until=until)

@@ -30,6 +30,9 @@ class Splits:
     # by run.py from the recipe's [augment] (augment.resolve); training.fit applies it to every
     # model it trains, so teacher, student, baseline and QAT see the same augmentation
     augment: AugmentConfig | None = None
+    # raw value * scale = model input (before any standardization): 1/255 for 8-bit pixels; a
+    # device or the bundled runner repeats it on raw samples
+    scale: float = 1.0
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -98,7 +101,7 @@ def make_splits(name, classes, raw, splits: dict, scale: float, seed: int, limit
         preprocessing = {**(preprocessing or {}), "scale": float(scale), "standardize": stats}
     rep = x_tr[rng.permutation(len(y_tr))[:REPRESENTATIVE_SAMPLES]]
     return Splits(name, tuple(classes), x_tr, y_tr, x_va, y_va, x_te, y_te, rep,
-                  task=task, preprocessing=preprocessing)
+                  task=task, preprocessing=preprocessing, scale=float(scale))
 
 
 def _split(raw, splits: dict, limit: dict | None, rng):

@@ -213,3 +213,42 @@ def _is_number(s: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def display_name(dataset: str) -> str:
+    """What a data set is called in titles and run-dir names: a built-in set's name, or the user's
+    folder or file name without its suffix (`/data/shapes/` -> `shapes`, `iris.csv` -> `iris`)."""
+    if not is_path(dataset):
+        return dataset
+    p = Path(dataset).resolve()
+    return p.stem if p.is_file() else p.name
+
+
+def identity(dataset: str, splits) -> dict:
+    """The data's identity for metrics.json and the report: name, where it came from, class names,
+    and how raw values became model inputs (raw * scale, then any preprocessing)."""
+    own = is_path(dataset)
+    return {"name": display_name(dataset), "path": str(Path(dataset).resolve()) if own else None,
+            "builtin": not own, "classes": list(splits.classes), "scale": float(splits.scale),
+            "input_shape": list(splits.input_shape), "task": splits.task}
+
+
+def classes_and_scale(path) -> tuple[tuple[str, ...], float]:
+    """Class names and raw-value scale of the user's data without decoding every sample (for
+    `bundle --data PATH`): folder names for a folder (images 1/255, .wav 1.0: the MFCC front end
+    is in metadata's preprocessing), the sorted label values for .csv and .npz (scale 1.0)."""
+    p = Path(path)
+    if p.is_dir():
+        dirs = _class_dirs(p)
+        if not dirs:
+            raise UserError(f"{p} has no class sub-folders",
+                            "pass the folder of class sub-folders the model was trained on")
+        return tuple(d.name for d in dirs), (1.0 if _is_audio_folder(p) else 1 / 255)
+    if p.suffix.lower() == ".npz":
+        _, y, classes, scale = _npz(p)
+    elif p.suffix.lower() == ".csv":
+        _, y, classes, scale = _csv(p)
+    else:
+        raise UserError(f"{p}: don't know how to read '{p.suffix or p.name}' files",
+                        "pass the folder, .npz or .csv the model was trained on")
+    return classes, scale

@@ -97,7 +97,11 @@ def write_bundle(tflite: bytes, target, out_dir, labels: list[str] | None = None
             "model_file": "model.tflite", "labels_file": "labels.txt",
             "model_sha256": hashlib.sha256(bytes(tflite)).hexdigest(), "model_bytes": len(tflite),
             "input": _io(ins[0]), "output": _io(outs[0]),
-            "preprocessing": {"raw_scale": raw_scale, "float_input": "raw value * raw_scale",
+            # raw_scale is always a number: without a data set raw values are taken as model inputs
+            "preprocessing": {"raw_scale": 1.0 if raw_scale is None else float(raw_scale),
+                              "raw_scale_from": "the data set" if raw_scale is not None else
+                              "no data set given (bundle --data NAME|PATH sets it)",
+                              "float_input": "raw value * raw_scale",
                               "int8_rule": "q = clip(floor(x / scale + 0.5) + zero_point, -128, 127)"}}
     if android:
         from pipeline.linux.gpu import check, summary

@@ -47,7 +47,12 @@ def main(argv=None):
     inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
     x = np.load(args.samples).astype(np.float64)
     if args.raw:
-        x = x * meta["preprocessing"]["raw_scale"]
+        scale = meta.get("preprocessing", {}).get("raw_scale")
+        if scale is None:   # a bundle from before raw_scale was always written
+            print("error: metadata.json has no preprocessing.raw_scale — pass model inputs without --raw, "
+                  "or make the bundle again with `edgedistill bundle ... --data NAME|PATH`", file=sys.stderr)
+            return 2
+        x = x * scale
     q_in, q_out = meta["input"], meta["output"]
     results = []
     for i, sample in enumerate(x.reshape(len(x), *inp["shape"][1:])):

@@ -99,7 +99,9 @@ def table(m: dict) -> str:
     for name, r in m.get("also_test", {}).items():
         rows += [(f"teacher on {name}", "", fmt(r["teacher"]), f"{r['samples']} samples"),
                  (f"student int8 on {name}", "", fmt(r["student_int8"]), "tflite-micro")]
-    out = [f"\n{m['recipe']} -> {m['target']}", line(("model", "params", k, "")),
+    d = m.get("data") or {}
+    title = f"{d['name']} (recipe {m['recipe']})" if d.get("path") else m["recipe"]   # the user's data
+    out = [f"\n{title} -> {m['target']}", line(("model", "params", k, "")),
            line(tuple("-" * x for x in w)), *map(line, rows),
            f"student: {ratio:.1f}x fewer params than the teacher; int8 vs float teacher: {gap}"
            + (f"; TFLM arena {m['tflm']['arena_bytes']:,} B ({m['tflm']['arena_bytes_with_margin']:,} B "

@@ -13,25 +13,21 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-CLASSES = ("circle", "square", "stripe")
+CLASSES = ("blue", "green", "red")   # sorted, as the class folders are read
+SMALL_RECIPE = Path(__file__).with_name("small-data.toml")   # quoted in README.md
 
 
-def shapes_folder(root: Path, per_class: int = 30, size: int = 16) -> Path:
-    """`root/<class>/<i>.png`: 3 classes of noisy RGB images a small CNN separates in a few epochs."""
+def patches_folder(root: Path, per_class: int = 30, size: int = 16) -> Path:
+    """`root/<colour>/<i>.png`: noisy RGB images with a bright patch in one colour channel, at a
+    random place: 3 classes a small CNN separates in a few epochs."""
     from PIL import Image
     rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[:size, :size]
-    c = size // 2
-    for name in CLASSES:
+    for k, name in enumerate(("red", "green", "blue")):
         (root / name).mkdir(parents=True)
         for i in range(per_class):
             a = rng.integers(0, 60, (size, size, 3)).astype(np.uint8)
-            if name == "circle":
-                a[(yy - c) ** 2 + (xx - c) ** 2 < (size // 3) ** 2] = 230
-            elif name == "square":
-                a[c // 2:c + c // 2, c // 2:c + c // 2] = 230
-            else:
-                a[:, ::4] = 230
+            r, c = rng.integers(0, size // 2, 2)
+            a[r:r + size // 2, c:c + size // 2, k] = 220
             Image.fromarray(a).save(root / name / f"{i}.png")
     return root
 
@@ -66,3 +62,25 @@ def own(*args) -> Result:
         raise AssertionError("edgedistill " + " ".join(map(str, args)) + " raised:\n"
                              + "".join(traceback.format_exception(*r.exc_info)) + r.output)
     return Result(r.exit_code, r.stdout, r.stderr)
+
+
+def trained_sequential_teacher(folder: Path, path: Path, epochs: int = 15) -> Path:
+    """The way most people write a teacher: keras.Sequential ending in Dense(softmax), trained on
+    the image folder (pixels / 255, as edgedistill scales them), saved as .keras."""
+    import keras
+    from PIL import Image
+    xs, ys = [], []
+    for k, name in enumerate(sorted(d.name for d in folder.iterdir())):
+        for f in sorted((folder / name).iterdir()):
+            xs.append(np.asarray(Image.open(f).convert("RGB"), np.float32) / 255)
+            ys.append(k)
+    x, y = np.stack(xs), np.array(ys)
+    keras.utils.set_random_seed(0)
+    m = keras.Sequential([keras.Input(x.shape[1:]), keras.layers.Conv2D(16, 3, activation="relu"),
+                          keras.layers.MaxPooling2D(), keras.layers.Flatten(),
+                          keras.layers.Dense(32, activation="relu"),
+                          keras.layers.Dense(len(set(ys)), activation="softmax")])
+    m.compile("adam", "sparse_categorical_crossentropy")
+    m.fit(x, y, epochs=epochs, batch_size=16, verbose=0)
+    m.save(path)
+    return path

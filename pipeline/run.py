@@ -360,15 +360,17 @@ def _load_data(recipe, echo):
     return splits, kd_splits, kept, seconds
 
 
-def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> dict:
-    """Runs the stages in order up to and including `until`; returns metrics (or stage figures)."""
+def run(recipe, target, out: Path, echo=click.echo, until: str = "report", force: bool = False) -> dict:
+    """Runs the stages in order up to and including `until`; returns metrics (or stage figures).
+    `force`: distill even from a teacher at chance (stages/sanity.py; a warning instead)."""
+    from pipeline.stages import sanity
     if until not in UNTIL:
         raise UserError(f"unknown stage '{until}'", f"stop after one of: {', '.join(UNTIL)}")
     splits, kd_splits, kept, seconds = _load_data(recipe, echo)
     if until == "data":
         return {"data": {"train": len(splits.y_train), "val": len(splits.y_val), "test": len(splits.y_test)}}
     c = Ctx(recipe, target, splits, RunDir(out), echo, kd_splits, kept)
-    timings, info = {"data": seconds}, {}
+    timings, info, warnings = {"data": seconds}, {}, sanity.data_warnings(splits)
     if splits.preprocessing:   # the front end / standardization: goes with the model to the device
         info["data"] = {"preprocessing": splits.preprocessing}
     # every stage up to the last one `until` names, in table order; those this target has
@@ -391,12 +393,17 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report") -> di
         timings[st.name] = round(time.perf_counter() - t0, 2)
         info[st.name] = got
         echo(f"[{st.name:8s}] {verb:6s} {got.get('summary', '')}  ({timings[st.name]:.1f} s)")
+        if st.name == "teacher":   # before any student trains on it: at chance -> exit 2 unless --force
+            for w in sanity.check_teacher(c.models["teacher"].get(), splits, force):
+                echo(f"warning: {w}")
+                warnings.append(w)
     if until != "report":
         return info
     from pipeline.stages import report
     metrics = report.metrics(recipe, target, info, timings, len(c.tflite), c.metric)
     from pipeline.data import user
     metrics["data"] = user.identity(recipe.dataset, splits)   # name, path, class names, scale
+    metrics["warnings"] = warnings + sanity.result_warnings(metrics)
     report.write(c.rd, metrics)
     echo(report.table(metrics))
     return metrics

@@ -39,6 +39,8 @@ def recipe_options(f):
     f = click.option("--budget", "budget", default=None, metavar="ram=32K,flash=256K,latency_ms=10",
                      help="Search the most accurate student that fits this budget on the target (limits "
                           "left out: the target's part; latency is an estimate). Replaces the recipe's [budget].")(f)
+    f = click.option("--force", is_flag=True,
+                     help="Distill even from a teacher at or near chance on the val split (a warning instead of a refusal).")(f)
     return f
 
 
@@ -62,7 +64,7 @@ def _parse_resize(ctx, param, value):
 
 
 def run_stages(until: str, recipe, target, out, quick, teacher_path, student_path, variants, baseline,
-               data=None, resize=None, labels=None, budget=None, search=False):
+               data=None, resize=None, labels=None, budget=None, search=False, force=False):
     """Loads recipe and target, applies the overrides, runs the pipeline up to `until`."""
     from pipeline import config, targets
     from pipeline.cli.quiet import import_tensorflow
@@ -102,4 +104,4 @@ def run_stages(until: str, recipe, target, out, quick, teacher_path, student_pat
         name = r.name if data is None or display_name(data) == r.name else f"{display_name(data)}-{r.name}"
         out = Path("runs") / f"{name}{'-quick' if quick else ''}-{t.name}"
     click.echo(f"edgedistill: recipe {r.name}{' (quick)' if quick else ''}, target {t.name}, run dir {out}")
-    return run(r, t, out, until=until)
+    return run(r, t, out, until=until, force=force)

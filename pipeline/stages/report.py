@@ -94,7 +94,6 @@ def table(m: dict) -> str:
                      f"{d['bitexact']:.1%} of {d['samples']} bit-exact with {d['reference']}; {d['runtime']}"))
     w = [max(len(r[i]) for r in rows + [("model", "params", k, "")]) for i in range(4)]
     line = lambda r: "  ".join(c.ljust(w[i]) if i != 1 else c.rjust(w[i]) for i, c in enumerate(r)).rstrip()
-    ratio = t["params"] / max(1, s["params"])
     gap = f"{q[k] - t[k]:+.4f} AUC" if k == "auc" else f"{(q[k] - t[k]) * 100:+.2f} pp"
     for name, r in m.get("also_test", {}).items():
         rows += [(f"teacher on {name}", "", fmt(r["teacher"]), f"{r['samples']} samples"),
@@ -103,10 +102,20 @@ def table(m: dict) -> str:
     title = f"{d['name']} (recipe {m['recipe']})" if d.get("path") else m["recipe"]   # the user's data
     out = [f"\n{title} -> {m['target']}", line(("model", "params", k, "")),
            line(tuple("-" * x for x in w)), *map(line, rows),
-           f"student: {ratio:.1f}x fewer params than the teacher; int8 vs float teacher: {gap}"
+           f"student: {_size_words(t['params'], s['params'])}; int8 vs float teacher: {gap}"
            + (f"; TFLM arena {m['tflm']['arena_bytes']:,} B ({m['tflm']['arena_bytes_with_margin']:,} B "
               "with margin)" if "tflm" in m else "")
            + (f"; KD vs the same student alone: {(s[k] - m['student_scratch'][k]) * 100:+.2f} pp"
               if "student_scratch" in m and k != "auc" else ""),
+           *(f"warning: {w}" for w in m.get("warnings", ())),
            f"total {sum(m['timings_s'].values()):.1f} s"]
     return "\n".join(out)
+
+
+def _size_words(teacher: int, student: int) -> str:
+    """"4.2x fewer params than the teacher", never "0.8x fewer" for a larger student."""
+    if student == teacher:
+        return "as many params as the teacher"
+    if student < teacher:
+        return f"{teacher / max(1, student):.1f}x fewer params than the teacher"
+    return f"{student / max(1, teacher):.1f}x more params than the teacher"

@@ -45,6 +45,9 @@ def test_metrics_json_names_the_data(patches_run):
     assert d["name"] == "patches" and d["path"] == str(folder.resolve()) and d["builtin"] is False
     assert d["classes"] == list(CLASSES) and d["scale"] == pytest.approx(1 / 255)
     assert d["input_shape"] == [16, 16, 3]
+    # 9 val and 18 test samples: said, in metrics.json and under the summary
+    assert [w.split(":")[0] for w in m["warnings"]] == ["the val split has 9 samples", "the test split has 18 samples"]
+    assert "\nwarning: the test split has 18 samples" in r.stdout
 
 
 def test_bundle_with_the_data_path_labels_raw_pixels_right(patches_run, tmp_path):

@@ -1,9 +1,11 @@
 """`make bench`: measure the pipeline and write BENCHMARKS.md.
 
 Runs, each from an empty run directory, on this machine:
-  - `edgedistill run --recipe fashion-mnist` (full data), then the same command again (nothing
+  - `edgedistill run --recipe fashion-mnist` (full data; `make demo`) with no teacher in the cache,
+    then in a second run directory with the teacher cached, then that command again (nothing
     changed: every stage must be reused), then with `--baseline`, which reuses every stage and
-    adds the same student trained without the teacher (the KD comparison);
+    adds the same student trained without the teacher (one seed's KD comparison);
+  - KD vs the same student alone over 3 seeds, all labels and 5 % of them (tools/bench_kd.py);
   - `edgedistill run --recipe digits --quick`;
   - every other built-in recipe in full (tools/bench_recipes.py).
 Figures come from each run's metrics.json and wall-clock time of the whole command.
@@ -23,8 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _run(args: list[str], out: Path) -> float:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+def _run(args: list[str], out: Path, env: dict | None = None) -> float:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
     t0 = time.perf_counter()
     r = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", *args, "--out", str(out)],
                        cwd=REPO, env=env, capture_output=True, text=True)
@@ -67,11 +69,26 @@ def _pct(x: float) -> str:
     return f"{x * 100:.2f} %"
 
 
+def _cache_without_teachers(work: Path) -> dict:
+    """An XDG cache whose edgedistill folder links every entry of this machine's (the QEMU plugin,
+    the ARM userlands) except the teacher cache: `make demo` as on a machine that never trained one."""
+    from pipeline.paths import cache_dir
+    fresh = work / "xdg-cache" / "edgedistill"
+    fresh.mkdir(parents=True, exist_ok=True)
+    for entry in cache_dir().iterdir() if cache_dir().is_dir() else ():
+        if entry.name != "teachers" and not (fresh / entry.name).exists():
+            (fresh / entry.name).symlink_to(entry)
+    return {"XDG_CACHE_HOME": str(fresh.parent)}
+
+
 def pipeline_section(work: Path) -> str:
-    fm = work / "fashion-mnist"
-    t_full = _run(["--recipe", "fashion-mnist"], fm)
+    fm, fm2 = work / "fashion-mnist", work / "fashion-mnist-2"
+    t_full = _run(["--recipe", "fashion-mnist"], fm, _cache_without_teachers(work))   # `make demo`, empty cache
     first = json.loads((fm / "metrics.json").read_text())["timings_s"]
-    t_rerun = _run(["--recipe", "fashion-mnist"], fm)
+    from pipeline.paths import cache_dir   # the teacher just trained, into this machine's cache
+    shutil.copytree(work / "xdg-cache" / "edgedistill" / "teachers", cache_dir() / "teachers", dirs_exist_ok=True)
+    t_cached = _run(["--recipe", "fashion-mnist"], fm2)          # a new run dir, the teacher cached
+    t_rerun = _run(["--recipe", "fashion-mnist"], fm2)
     _run(["--recipe", "fashion-mnist", "--baseline"], fm)   # adds only the from-scratch student
     t_digits = _run(["--recipe", "digits", "--quick"], work / "digits")
     m = json.loads((fm / "metrics.json").read_text())
@@ -89,7 +106,8 @@ def pipeline_section(work: Path) -> str:
 
 | figure | measured | target | |
 |---|---|---|---|
-| `run --recipe fashion-mnist` wall time (empty run dir) | {t_full:.0f} s | ≤ 600 s | {ok(t_full <= 600)} |
+| `make demo` (`run --recipe fashion-mnist`), empty run dir and teacher cache | {t_full:.0f} s | ≤ 720 s | {ok(t_full <= 720)} |
+| the same, new run dir, the teacher cached | {t_cached:.0f} s | ≤ 360 s | {ok(t_cached <= 360)} |
 | rerun, nothing changed | {t_rerun:.1f} s | ≤ 30 s | {ok(t_rerun <= 30)} |
 | `run --recipe digits --quick` wall time | {t_digits:.0f} s | ≤ 120 s | {ok(t_digits <= 120)} |
 | teacher / student params | {t['params']:,} / {s['params']:,} = {ratio:.1f}× | ≥ 20× | {ok(ratio >= 20)} |
@@ -137,7 +155,7 @@ def fuzz_section(work: Path, cases: int = 10000) -> str:
             f"| {s['cases']:,} | {s['exit_0']:,} | {s['exit_2']:,} | {found} | {s['seconds']:.0f} s |\n")
 
 
-SECTIONS = ("pipeline", "student", "recipes", "aot", "mcu", "fuzz")
+SECTIONS = ("pipeline", "kd", "student", "recipes", "aot", "mcu", "fuzz")
 
 
 def _replace_section(text: str, section: str) -> str:
@@ -163,9 +181,11 @@ def main():
     args = ap.parse_args()
     sys.path.insert(0, str(REPO / "tools"))
     import bench_aot
+    import bench_kd
     import bench_mcu
     import bench_recipes
     makers = {"pipeline": pipeline_section, "student": student_section, "recipes": bench_recipes.section,
+              "kd": bench_kd.section,
               "aot": lambda work: bench_aot.section(), "mcu": lambda work: bench_mcu.section(),
               "fuzz": fuzz_section}
     work = args.work or Path(tempfile.mkdtemp(prefix="edgedistill-bench-"))

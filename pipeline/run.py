@@ -276,7 +276,7 @@ def make_device(c: Ctx, tmp: Path):
     from pipeline.stages import device_linux
     x, y = c.test_int8(_device_samples(c))
     info = device_linux.device(c.tflite, c.target, x, y, tmp / "bundle", c.splits.task,
-                               c.splits.classes, _raw_scale(c))
+                               c.splits.classes, _raw_scale(c), c.splits.preprocessing)
     d = info["device"]
     info["summary"] = (f"{d['runtime']}: {d['bitexact']:.1%} of {d['samples']} samples bit-exact with "
                        f"{d['reference']}, {c.metric} {c.fmt(d[c.metric])}; bundle/ for the device")
@@ -344,6 +344,8 @@ def _load_data(recipe, echo):
     from pipeline.data import augment, labels
     t0 = time.perf_counter()
     splits = data.load(recipe.dataset, seed=recipe.seed, limit=recipe.limit, resize=recipe.resize)
+    from pipeline.zoo import flat
+    recipe, picked = flat.fit_to_data(recipe, splits)   # flat vectors: the zoo's MLPs, said below
     if not len(splits.y_train):
         raise UserError(f"data set '{recipe.dataset}' is for evaluation only (it has no training samples)",
                         "train on a set with the same classes and list this one in the recipe's "
@@ -357,7 +359,9 @@ def _load_data(recipe, echo):
          f"{len(splits.y_test)} test, input {splits.input_shape}, {splits.num_classes} classes"
          + (f", labels kept for {kept['kept']} of {kept['of']} train ({kept['spec']})" if kept else "")
          + f"  ({seconds:.1f} s)")
-    return splits, kd_splits, kept, seconds
+    if picked:
+        echo(f"[data    ] {picked}")
+    return recipe, splits, kd_splits, kept, seconds
 
 
 def run(recipe, target, out: Path, echo=click.echo, until: str = "report", force: bool = False) -> dict:
@@ -366,7 +370,7 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report", force
     from pipeline.stages import sanity
     if until not in UNTIL:
         raise UserError(f"unknown stage '{until}'", f"stop after one of: {', '.join(UNTIL)}")
-    splits, kd_splits, kept, seconds = _load_data(recipe, echo)
+    recipe, splits, kd_splits, kept, seconds = _load_data(recipe, echo)
     if until == "data":
         return {"data": {"train": len(splits.y_train), "val": len(splits.y_val), "test": len(splits.y_test)}}
     c = Ctx(recipe, target, splits, RunDir(out), echo, kd_splits, kept)

@@ -1,4 +1,4 @@
-"""`edgedistill bundle MODEL.tflite --target NAME --out DIR [--labels FILE] [--data NAME]`."""
+"""`edgedistill bundle MODEL.tflite --target NAME --out DIR [--labels FILE] [--data NAME|PATH] [--run DIR]`."""
 
 from pathlib import Path
 
@@ -13,7 +13,9 @@ import click
 @click.option("--data", "dataset", default=None,
               help="Take class names and the raw-value scale from this data set: a built-in name or "
                    "the folder, .npz or .csv the model was trained on.")
-def command(model, target, out, labels, dataset):
+@click.option("--run", "run_dir", type=click.Path(path_type=Path), default=None,
+              help="Take class names, the raw-value scale and any standardization from this run directory's metrics.json.")
+def command(model, target, out, labels, dataset, run_dir):
     """Write a deployment folder: model, labels, metadata.json, and a runner script (Pi) or
     assets/ + Kotlin snippet (Android)."""
     from pipeline import targets
@@ -21,8 +23,16 @@ def command(model, target, out, labels, dataset):
     from pipeline.linux.bundle import write_bundle
     from pipeline.compiler.reader import read_file
     tflite = read_file(model)
-    names, raw_scale = None, None
-    if dataset:
+    names, raw_scale, standardize = None, None, None
+    if run_dir:
+        from pipeline.stages import report
+        m = report.load(run_dir)
+        if "data" not in m:
+            raise UserError(f"{run_dir}/metrics.json predates data identity (no `data`)",
+                            "run `edgedistill run` again, or pass --data NAME|PATH")
+        names, raw_scale = list(m["data"]["classes"]), float(m["data"]["scale"])
+        standardize = (m.get("preprocessing") or {}).get("standardize")
+    elif dataset:
         from pipeline.data import catalog, user
         if user.is_path(dataset):
             classes, raw_scale = user.classes_and_scale(dataset)
@@ -34,5 +44,5 @@ def command(model, target, out, labels, dataset):
         if not labels.is_file():
             raise UserError(f"labels file {labels} not found", "pass a text file with one class name per line")
         names = [line.strip() for line in labels.read_text().splitlines() if line.strip()]
-    r = write_bundle(tflite, targets.load(target), out, names, raw_scale)
+    r = write_bundle(tflite, targets.load(target), out, names, raw_scale, standardize)
     click.echo(f"bundle for {target} in {r['out']}: {', '.join(r['files'])}")

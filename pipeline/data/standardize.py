@@ -11,9 +11,11 @@ import numpy as np
 
 
 def fit(x_train: np.ndarray) -> dict:
-    """Statistics over samples and time (axes 0 and 1), one per remaining feature."""
-    mean = x_train.mean(axis=(0, 1), dtype=np.float64)
-    std = x_train.std(axis=(0, 1), dtype=np.float64)
+    """Statistics over samples and time (axes 0 and 1), one per remaining feature; for flat
+    feature vectors (N, F) over the samples alone, one per column."""
+    axes = (0, 1) if x_train.ndim > 2 else (0,)
+    mean = x_train.mean(axis=axes, dtype=np.float64)
+    std = x_train.std(axis=axes, dtype=np.float64)
     std = np.where(std > 1e-6, std, 1.0)   # a constant feature passes through unscaled
     return {"mean": mean.round(6).tolist(), "std": std.round(6).tolist()}
 

@@ -47,7 +47,11 @@ def load_path(path, seed: int, resize: tuple[int, int] | None = None, limit: dic
         raise UserError(f"{p}: don't know how to read '{p.suffix or p.name}' files",
                         "give a folder of class sub-folders with images or .wav files, a .npz with x/y, or a .csv with a label column")
     _check_counts(p, y, classes)
-    return make_splits(p.name, classes, (x, y), SPLITS, scale, seed, limit, preprocessing=preprocessing)
+    # flat feature vectors (N, F): columns in their own units (cm, volts, counts) standardized per
+    # column on the train split, so one int8 input scale serves them all; the statistics travel
+    # with the model (preprocessing) to the TFLM package and the bundle
+    splits = {**SPLITS, "standardize": x.ndim == 2}
+    return make_splits(p.name, classes, (x, y), splits, scale, seed, limit, preprocessing=preprocessing)
 
 
 def _class_dirs(root: Path) -> list[Path]:
@@ -245,10 +249,14 @@ def classes_and_scale(path) -> tuple[tuple[str, ...], float]:
                             "pass the folder of class sub-folders the model was trained on")
         return tuple(d.name for d in dirs), (1.0 if _is_audio_folder(p) else 1 / 255)
     if p.suffix.lower() == ".npz":
-        _, y, classes, scale = _npz(p)
+        x, y, classes, scale = _npz(p)
     elif p.suffix.lower() == ".csv":
-        _, y, classes, scale = _csv(p)
+        x, y, classes, scale = _csv(p)
     else:
         raise UserError(f"{p}: don't know how to read '{p.suffix or p.name}' files",
                         "pass the folder, .npz or .csv the model was trained on")
+    if x.ndim == 2:
+        raise UserError(f"{p} holds feature vectors, which the model takes standardized per column with "
+                        "statistics of the run's train split", "pass --run RUN_DIR instead of --data "
+                        "(its metrics.json holds the class names and those statistics)")
     return classes, scale

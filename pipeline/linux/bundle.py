@@ -69,8 +69,10 @@ def _io(d: dict) -> dict:
 
 
 def write_bundle(tflite: bytes, target, out_dir, labels: list[str] | None = None,
-                 raw_scale: float | None = None) -> dict:
-    """Write the bundle for `target` into out_dir (created; must be empty or absent)."""
+                 raw_scale: float | None = None, standardize: dict | None = None) -> dict:
+    """Write the bundle for `target` into out_dir (created; must be empty or absent).
+    `standardize`: {"mean", "std"} per feature applied after raw_scale (flat feature vectors and
+    standardized series are trained on (raw * raw_scale - mean) / std)."""
     from pipeline import __version__, targets
     from pipeline.compiler.reader import check
     from pipeline.linux.verify import io_details
@@ -101,7 +103,9 @@ def write_bundle(tflite: bytes, target, out_dir, labels: list[str] | None = None
             "preprocessing": {"raw_scale": 1.0 if raw_scale is None else float(raw_scale),
                               "raw_scale_from": "the data set" if raw_scale is not None else
                               "no data set given (bundle --data NAME|PATH sets it)",
-                              "float_input": "raw value * raw_scale",
+                              "standardize": standardize,
+                              "float_input": "raw value * raw_scale" + (", then (x - standardize.mean) / "
+                                                                        "standardize.std per feature" if standardize else ""),
                               "int8_rule": "q = clip(floor(x / scale + 0.5) + zero_point, -128, 127)"}}
     if android:
         from pipeline.linux.gpu import check, summary

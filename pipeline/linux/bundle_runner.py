@@ -53,6 +53,9 @@ def main(argv=None):
                   "or make the bundle again with `edgedistill bundle ... --data NAME|PATH`", file=sys.stderr)
             return 2
         x = x * scale
+        std = meta["preprocessing"].get("standardize")
+        if std:             # per feature (the last axis): as the training data was
+            x = (x - np.asarray(std["mean"])) / np.asarray(std["std"])
     q_in, q_out = meta["input"], meta["output"]
     results = []
     for i, sample in enumerate(x.reshape(len(x), *inp["shape"][1:])):

@@ -11,14 +11,14 @@ import numpy as np
 
 
 def device(tflite: bytes, target, x_int8: np.ndarray, y: np.ndarray, out: Path, task: str,
-           classes: tuple[str, ...], raw_scale: float | None) -> dict:
+           classes: tuple[str, ...], raw_scale: float | None, preprocessing: dict | None = None) -> dict:
     """Runs len(x_int8) samples on the emulated `target` and writes `out/` (the bundle)."""
     from pipeline.linux import verify_linux
     from pipeline.linux.bundle import write_bundle
     from pipeline.stages import score
     v = verify_linux(tflite, target, x_int8, len(x_int8))
     labels = list(classes) if task != "anomaly" else None
-    bundle = write_bundle(tflite, target, out, labels, raw_scale)
+    bundle = write_bundle(tflite, target, out, labels, raw_scale, (preprocessing or {}).get("standardize"))
     return {
         "device": {"runtime": v["runtime"], "reference": v["reference"], "samples": v["samples"],
                    "bitexact": v["bitexact"], "max_abs_diff": v["max_abs_diff"],

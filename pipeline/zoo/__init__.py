@@ -6,10 +6,12 @@ reconstruction of their input.
 """
 
 from pipeline.errors import UserError
-from pipeline.zoo import autoencoder, sequence, students, teachers
+from pipeline.zoo import autoencoder, flat, sequence, students, teachers
 
-TEACHERS = {"vgg": teachers.vgg, "resnet": teachers.resnet, "cnn1d": sequence.cnn1d_teacher, "autoencoder": autoencoder.dense_autoencoder}
-STUDENTS = {"cnn": students.cnn, "cnn1d": sequence.cnn1d, "ds-cnn": students.ds_cnn, "autoencoder": autoencoder.dense_autoencoder}
+TEACHERS = {"vgg": teachers.vgg, "resnet": teachers.resnet, "cnn1d": sequence.cnn1d_teacher, "autoencoder": autoencoder.dense_autoencoder,
+            "mlp": flat.mlp_teacher}
+STUDENTS = {"cnn": students.cnn, "cnn1d": sequence.cnn1d, "ds-cnn": students.ds_cnn, "autoencoder": autoencoder.dense_autoencoder,
+            "mlp": flat.mlp}
 
 
 def build(kind: str, arch: str, input_shape, num_classes: int, **kwargs):

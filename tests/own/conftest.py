@@ -33,15 +33,17 @@ def patches_folder(root: Path, per_class: int = 30, size: int = 16) -> Path:
 
 
 def blobs_csv(path: Path, per_class: int = 40, features: int = 6) -> Path:
-    """A CSV of 3 Gaussian blobs in `features` dimensions, labels as text (setosa-like names)."""
+    """A CSV of 3 Gaussian blobs in `features` dimensions, labels as text; each column in its own
+    units (x 0.01 .. x 1000, offset): unusable as int8 inputs without per-column standardization."""
     rng = np.random.default_rng(1)
     names = ("alpha", "beta", "gamma")
+    units = 10.0 ** (np.arange(features) % 6 - 2)     # 0.01, 0.1, 1, 10, 100, 1000
     lines = [",".join([f"f{i}" for i in range(features)] + ["label"])]
     for k, name in enumerate(names):
         centre = np.eye(features)[k] * 3
         for _ in range(per_class):
-            v = centre + rng.normal(0, 0.6, features)
-            lines.append(",".join(f"{x:.4f}" for x in v) + f",{name}")
+            v = (centre + rng.normal(0, 0.6, features) + 5) * units[::-1]
+            lines.append(",".join(f"{x:.6g}" for x in v) + f",{name}")
     path.write_text("\n".join(lines) + "\n")
     return path
 

@@ -1,0 +1,67 @@
+"""`edgedistill search` and `run --budget` end to end on digits (8x8 images, a 2-epoch recipe):
+an impossible budget, a budget one candidate meets, and a run whose winner goes on to firmware."""
+
+import json
+import re
+
+import pytest
+
+from pipeline.config import recipes_dir
+from tests.conftest import edgedistill
+
+
+@pytest.fixture(scope="module")
+def recipe(tmp_path_factory):
+    """digits with a short [quick] distillation on fewer samples, checked on 100 of them: the
+    search's rungs, the winner's KD and its emulator run are brief."""
+    path = tmp_path_factory.mktemp("recipe") / "digits-short.toml"
+    text = (recipes_dir() / "digits.toml").read_text()
+    text = text.replace("[teacher]", "verify_samples = 100\nemulator_samples = 100\n\n[teacher]", 1)
+    text = re.sub(r"^distill = \{[^}\n]*\}$", "distill = { epochs = 2 }\nlimit = { train = 800, test = 200 }",
+                  text, flags=re.M)     # the [quick] table's line
+    assert "distill = { epochs = 2 }" in text and "emulator_samples = 100" in text
+    path.write_text(text)
+    return path
+
+
+def test_an_impossible_budget_exits_2_naming_the_smallest_candidate_before_the_teacher(recipe, tmp_path):
+    r = edgedistill("search", "--recipe", recipe, "--quick", "--target", "stm32f405",
+                    "--budget", "ram=1K,flash=1M", "--out", tmp_path / "r")
+    assert r.returncode == 2, r.stderr
+    err = r.stderr.strip()
+    assert err.count("\n") == 0 and "Traceback" not in r.stderr
+    assert "no candidate student fits RAM <= 1,024 B" in err
+    # the smallest: cnn width=4, whose RAM the progress line printed
+    line = next(ln for ln in r.stdout.splitlines() if "cnn width=4:" in ln)
+    ram = line.split("RAM ")[1].split(" B")[0]
+    assert f"the smallest, cnn width=4, needs RAM {ram} B" in err
+    assert "[teacher" not in r.stdout and len([ln for ln in r.stdout.splitlines() if "[search" in ln]) == 6
+
+
+def test_run_with_a_budget_trains_the_chosen_student_through_to_firmware_within_budget(recipe, tmp_path):
+    out = tmp_path / "run"
+    r = edgedistill("run", "--recipe", recipe, "--quick", "--target", "stm32f405",
+                    "--budget", "ram=4K,flash=64K", "--out", out, check=True)
+    doc = json.loads((out / "search.json").read_text())
+    rows = {row["name"]: row for row in doc["candidates"]}
+    assert len(rows) == 6 and doc["budget"]["ram_bytes"] == 4096
+    fit = [n for n, row in rows.items() if row["fits"]]
+    assert sorted(fit) == ["cnn width=4", "cnn width=8"]        # the ds-cnns need 4,368 B or more
+    for n, row in rows.items():
+        assert (row["val_accuracy"] is not None) == (n in fit)
+        if n not in fit:
+            assert row["dropped"].startswith("over budget: RAM")
+    chosen = doc["chosen"]["name"]
+    loser = next(n for n in fit if n != chosen)
+    assert rows[chosen]["val_accuracy"] >= rows[loser]["val_accuracy"]
+    assert rows[loser]["dropped"] == "successive halving: lost at rung 0"
+    assert set(doc["pareto"]) == {"instructions", "ram_bytes", "flash_bytes"}
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["search"]["chosen"]["name"] == chosen and m["search"]["fit"] == 2
+    assert f"chose {chosen}" in r.stdout
+    # the winner is the student the pipeline trained and put in the firmware, which fits
+    assert m["firmware"]["ram_bytes"] <= 4096 and m["firmware"]["flash_bytes"] <= 65536
+    assert m["firmware"]["ram_bytes"] == doc["chosen"]["cost"]["ram_bytes"]
+    from pipeline import zoo
+    built = zoo.build("student", "cnn", (8, 8, 1), 10, **doc["chosen"]["kwargs"])
+    assert m["student_float"]["params"] == built.count_params()

@@ -7,7 +7,9 @@ Runs, each from an empty run directory, on this machine:
     adds the same student trained without the teacher (one seed's KD comparison);
   - KD vs the same student alone over 3 seeds, all labels and 5 % of them (tools/bench_kd.py);
   - `edgedistill run --recipe digits --quick`;
-  - every other built-in recipe in full (tools/bench_recipes.py).
+  - every other built-in recipe in full (tools/bench_recipes.py);
+  - `run --budget` on fashion-mnist / stm32f405 at three budgets and the recipe student's own cost
+    (tools/bench_search.py).
 Figures come from each run's metrics.json and wall-clock time of the whole command.
 """
 
@@ -155,7 +157,7 @@ def fuzz_section(work: Path, cases: int = 10000) -> str:
             f"| {s['cases']:,} | {s['exit_0']:,} | {s['exit_2']:,} | {found} | {s['seconds']:.0f} s |\n")
 
 
-SECTIONS = ("pipeline", "kd", "student", "recipes", "aot", "mcu", "fuzz")
+SECTIONS = ("pipeline", "kd", "student", "recipes", "search", "aot", "mcu", "fuzz")
 
 
 def _replace_section(text: str, section: str) -> str:
@@ -184,8 +186,9 @@ def main():
     import bench_kd
     import bench_mcu
     import bench_recipes
+    import bench_search
     makers = {"pipeline": pipeline_section, "student": student_section, "recipes": bench_recipes.section,
-              "kd": bench_kd.section,
+              "kd": bench_kd.section, "search": bench_search.section,
               "aot": lambda work: bench_aot.section(), "mcu": lambda work: bench_mcu.section(),
               "fuzz": fuzz_section}
     work = args.work or Path(tempfile.mkdtemp(prefix="edgedistill-bench-"))

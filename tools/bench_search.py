@@ -1,0 +1,80 @@
+"""BENCHMARKS.md's `search` section: the student chosen for a device budget (issue 13).
+
+fashion-mnist on stm32f405 (full data, the recipe's schedule): the hand-picked recipe student
+(`run` without a budget), then `run --budget` at three budgets and at the hand-picked student's own
+measured cost (its firmware's RAM and flash, its instructions' latency estimate). Every figure is
+from the runs' metrics.json / search.json: the chosen student's final firmware as measured on the
+emulated board, its int8 test accuracy there, and the search stage's wall-clock time (teacher cached
+by the first run).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TARGET = "stm32f405"
+BUDGETS = ("ram=16K,flash=64K,latency_ms=2", "ram=48K,flash=256K,latency_ms=10",
+           "ram=128K,flash=1M,latency_ms=50")
+
+
+def _run(out: Path, *args) -> tuple[subprocess.CompletedProcess, float]:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--recipe", "fashion-mnist",
+                        "--target", TARGET, "--out", str(out), *args], cwd=REPO, env=env,
+                       capture_output=True, text=True)
+    if r.returncode not in (0, 2):
+        sys.exit(f"bench: `edgedistill run {' '.join(args)}` failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+    return r, time.perf_counter() - t0
+
+
+def _latency_ms(instructions: int) -> float:
+    from pipeline import targets
+    t = targets.load(TARGET)
+    return instructions * t.cycles_per_instruction / t.clock_hz * 1000
+
+
+def _row(label: str, budget: str, out: Path, r, seconds: float) -> str:
+    if r.returncode == 2:
+        return f"| {label} `{budget}` | none fits: {r.stderr.strip().removeprefix('error: ')} | | | | | | |"
+    m = json.loads((out / "metrics.json").read_text())
+    s, f, e = m["search"], m["firmware"], m["emulator"]
+    b = s["budget"]
+    fits = (f["ram_bytes"] <= b["ram_bytes"] and f["flash_bytes"] <= b["flash_bytes"]
+            and (b["latency_ms"] is None or _latency_ms(e["instructions"]) <= b["latency_ms"]))
+    return (f"| {label} `{budget}` | {s['chosen']['name']} ({s['fit']} of {s['candidates']} fit) | "
+            f"{m['timings_s']['search']:.0f} s | {f['ram_bytes']:,} | {f['flash_bytes']:,} | "
+            f"{e['instructions']:,} (~{_latency_ms(e['instructions']):.1f} ms) | {'yes' if fits else '**no**'} | "
+            f"{e['accuracy'] * 100:.2f} % ({e['samples']} samples, {e['bitexact'] * 100:.0f} % bit-exact) |")
+
+
+def section(work: Path) -> str:
+    hand = work / "search-handpicked"
+    r, seconds = _run(hand)
+    m = json.loads((hand / "metrics.json").read_text())
+    f, e = m["firmware"], m["emulator"]
+    own = f"ram={f['ram_bytes']},flash={f['flash_bytes']},latency_ms={_latency_ms(e['instructions']):.3f}"
+    rows = [f"| hand-picked (recipe: ds-cnn alpha=0.75, no budget) | ds-cnn alpha=0.75 | | {f['ram_bytes']:,} | "
+            f"{f['flash_bytes']:,} | {e['instructions']:,} (~{_latency_ms(e['instructions']):.1f} ms) | | "
+            f"{e['accuracy'] * 100:.2f} % ({e['samples']} samples) |"]
+    for i, budget in enumerate(BUDGETS + (own,)):
+        out = work / f"search-{i}"
+        r, seconds = _run(out, "--budget", budget)
+        rows.append(_row("its own cost" if budget == own else "", budget, out, r, seconds))
+    return ("## Search: the student chosen for a budget\n\n"
+            f"`edgedistill run --recipe fashion-mnist --target {TARGET} --budget ...` (full data; the teacher "
+            "cached by the hand-picked run). Candidates' costs measured on the emulated board with random "
+            "weights (cached per machine); survivors ranked by successive halving on the validation split; "
+            "the winner trained with the recipe's schedule, QAT, int8 and firmware. Firmware figures and "
+            "accuracy below are the final firmware's on the emulated board (test split); latency is the "
+            "estimate instructions x 1.5 cycles / 168 MHz (targets/stm32f405.toml), not a measurement.\n\n"
+            "| budget | chosen | search time | RAM (B) | flash (B) | instructions / inference | fits | "
+            "int8 test accuracy (emulated) |\n|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+
+
+if __name__ == "__main__":
+    print(section(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/tmp/edgedistill-bench-search")))

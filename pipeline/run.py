@@ -389,8 +389,12 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report", force
         got = c.rd.cached(st.name, c.keys[st.name])
         verb = "reused"
         if got is None:
-            outputs, got = st.make(c, c.rd.scratch())
-            c.rd.commit(st.name, c.keys[st.name], outputs, got)
+            try:
+                outputs, got = st.make(c, c.rd.scratch())
+                c.rd.commit(st.name, c.keys[st.name], outputs, got)
+            except KeyboardInterrupt:   # Ctrl-C: drop the half-made stage, keep the committed ones
+                c.rd.close()
+                raise
             verb = "made"
         if st.after:
             st.after(c, got)

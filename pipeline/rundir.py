@@ -119,6 +119,10 @@ class RunDir:
         self._tmp.mkdir()
         return info
 
+    def close(self) -> None:
+        """Removes `.tmp/` (half-made outputs of an interrupted stage); committed stages stay."""
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
     def write_text(self, name: str, text: str) -> Path:
         """Atomic write of a small text file into the run dir."""
         final = self.root / name

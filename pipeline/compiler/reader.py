@@ -87,12 +87,16 @@ def _options(op_t, schema) -> dict:
 def _unpack(model: bytes):
     """The flatbuffer as the schema's object tree, every index and size in it checked."""
     schema = _schema()
+    if len(model) < 8 or model[4:8] != b"TFL3":
+        raise ModelFormatError(f"the {len(model):,}-byte file is not a .tflite flatbuffer (no TFL3 "
+                               "identifier at byte 4)", fix="pass the .tflite file the TFLite converter "
+                               "wrote (`edgedistill run` writes model_int8.tflite)")
     try:
-        if len(model) < 8 or model[4:8] != b"TFL3":
-            raise ValueError("missing TFL3 identifier")
         m = schema.ModelT.InitFromPackedBuf(bytearray(model), 0)
     except Exception as e:  # the bindings raise anything from struct.error to IndexError
-        raise ModelFormatError(f"not a .tflite flatbuffer ({quote(str(e))})") from None
+        raise ModelFormatError(f"not a .tflite flatbuffer: truncated or corrupt ({quote(str(e))})",
+                               fix="copy the file again in full, or re-export it with the TFLite "
+                                   "converter") from None
     bounds.check(m, _enum_names(schema.TensorType), _enum_names(schema.BuiltinOperator))
     return m
 

@@ -1,0 +1,114 @@
+"""Every error a user can cause exits 2 with one line naming the fix: a read-only or full --out,
+a truncated or non-flatbuffer .tflite; a model of large activations compiles, verifies and
+benches on cortex-m4 (the reference interpreter's arena sized from the model); Ctrl-C exits 130
+with the half-made stage removed, and the rerun reuses the finished ones."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import REPO
+from tests.own.conftest import SMALL_RECIPE, own, patches_folder, trained_sequential_teacher
+
+
+@pytest.fixture(scope="module")
+def conv64(tmp_path_factory):
+    """64x64x3 input, a 36-filter 3x3 conv: ~147 KB of activations, a 1 KB-class model."""
+    import keras
+    from tests.compiler.convert import to_int8_tflite
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((64, 64, 3), batch_size=1)
+    x = keras.layers.Conv2D(36, 3, padding="same", activation="relu")(inp)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    out = keras.layers.Dense(3)(x)
+    path = tmp_path_factory.mktemp("conv64") / "conv64.tflite"
+    path.write_bytes(to_int8_tflite(keras.Model(inp, out), seed=0))
+    return path
+
+
+def _one_line(r, *words):
+    err = r.stderr.strip()
+    assert r.returncode == 2, (r.returncode, r.stdout[-500:], r.stderr[-1500:])
+    assert err.count("\n") == 0 and err.startswith("error: ") and "Traceback" not in err, err
+    for w in words:
+        assert w in err, err
+
+
+def test_large_activations_compile_verify_and_bench_on_cortex_m4(conv64, tmp_path, capfd):
+    r = own("compile", conv64, "--target", "cortex-m4", "--out", tmp_path / "c")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = own("verify", conv64, "--target", "cortex-m4", "--samples", "2", "--json")
+    assert r.returncode == 0 and '"bitexact": 1.0' in r.stdout, r.stdout + r.stderr
+    r = own("bench", conv64, "--target", "cortex-m4")
+    assert r.returncode == 0, r.stdout + r.stderr
+    said = capfd.readouterr()               # what TFLM's C code printed on fd 1/2, in-process
+    assert "Failed to resize" not in r.stdout + r.stderr + said.out + said.err and "n/a" not in r.stdout
+    assert "TFLM arena alone: 1" in r.stdout    # a number: ~148 KB of activations
+
+
+@pytest.mark.parametrize("cut,words", [(None, ("no TFL3 identifier", "the TFLite converter wrote")),
+                                       (3, ("truncated or corrupt", "copy the file again"))])
+def test_a_file_that_is_no_tflite_says_so(conv64, tmp_path, cut, words):
+    bad = tmp_path / "bad.tflite"
+    data = conv64.read_bytes()
+    bad.write_bytes(b"a text file, not a model\n" if cut is None else data[: len(data) // cut])
+    for args in (("compile", bad, "--target", "cortex-m4", "--out", tmp_path / "c"),
+                 ("verify", bad, "--target", "cortex-m4"), ("bench", bad, "--target", "cortex-m4")):
+        r = own(*args)
+        _one_line(r, "not a .tflite flatbuffer", *words)
+        assert "int8 ops the compiler supports" not in r.stderr
+
+
+def _in_small_fs(tmp_path, opts, *args):
+    """`edgedistill ARGS` with tmp_path/fs a tmpfs mounted with `opts` (ro; size=...) in a
+    private mount namespace: a real read-only or full disk, without touching the machine's."""
+    fs = tmp_path / "fs"
+    fs.mkdir(exist_ok=True)
+    cmd = (f"mount -t tmpfs -o {opts} none {fs} && cd {REPO} && exec {sys.executable} -m pipeline.cli "
+           + " ".join(f"'{a}'" for a in args))
+    r = subprocess.run(["unshare", "-m", "sh", "-c", cmd], capture_output=True, text=True, timeout=600,
+                       env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    if "mount:" in r.stderr or "unshare:" in r.stderr:
+        pytest.skip(f"no private mount namespace here: {r.stderr.strip()[:200]}")
+    return r, fs
+
+
+def test_a_read_only_out_is_one_line(conv64, tmp_path):
+    r, fs = _in_small_fs(tmp_path, "ro", "compile", conv64, "--target", "cortex-m4", "--out", tmp_path / "fs" / "c")
+    _one_line(r, "Read-only file system", "--out")
+
+
+def test_a_full_out_is_one_line(conv64, tmp_path):
+    r, fs = _in_small_fs(tmp_path, "size=12k", "compile", conv64, "--target", "cortex-m4",
+                         "--out", tmp_path / "fs" / "c")
+    _one_line(r, "No space left on device", "free some space")
+
+
+def test_ctrl_c_mid_stage_exits_130_and_the_rerun_goes_on(tmp_path):
+    folder = patches_folder(tmp_path / "patches")
+    teacher = trained_sequential_teacher(folder, tmp_path / "t.keras", epochs=8)
+    out = tmp_path / "run"
+    args = [sys.executable, "-m", "pipeline.cli", "run", "--data", folder, "--teacher", teacher,
+            "--recipe", SMALL_RECIPE, "--out", out, "--force"]
+    p = subprocess.Popen(list(map(str, args)), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    lines = []
+    for line in p.stdout:                 # distill starts right after the teacher's line
+        lines.append(line)
+        if line.startswith("[teacher ]"):
+            break
+    time.sleep(3)                          # inside distill's training
+    p.send_signal(signal.SIGINT)
+    rest, err = p.communicate(timeout=120)
+    assert p.returncode == 130, (p.returncode, "".join(lines) + rest, err[-2000:])
+    assert err.strip().splitlines()[-1].startswith("interrupted") and "Traceback" not in err
+    assert not (out / ".tmp").exists() and (out / "teacher.keras").is_file()
+    assert not (out / "student.keras").exists()
+    r = own("run", "--data", folder, "--teacher", teacher, "--recipe", SMALL_RECIPE, "--out", out,
+            "--force", "--until", "teacher")
+    assert r.returncode == 0 and "[teacher ] reused" in r.stdout, r.stdout + r.stderr

@@ -42,10 +42,19 @@ def check_compatible(model, input_shape, num_classes: int, role: str = "teacher"
                         f"use a {role} whose last layer has one unit per class")
 
 
-# The code a zoo teacher's weights depend on; editing anything else (the compiler, a student, a
-# Linux target) keeps the cached teachers.
-_TRAINING_CODE = ("zoo", "stages/teacher.py", "stages/training.py", "data/augment.py", "data/labels.py",
-                  "stages/few_labels.py")
+# The code a zoo teacher's weights depend on, besides the module that builds its architecture
+# (_arch_file); editing anything else (the compiler, a student, a Linux target) keeps the cached
+# teachers. zoo/teachers.py always counts: every zoo family takes its BN momentum from there.
+_TRAINING_CODE = ("zoo/teachers.py", "stages/teacher.py", "stages/training.py", "data/augment.py",
+                  "data/labels.py", "stages/few_labels.py")
+
+
+def _arch_file(arch: str) -> Path | None:
+    import inspect
+
+    from pipeline import zoo
+    fn = zoo.TEACHERS.get(arch)
+    return Path(inspect.getsourcefile(fn)).resolve() if fn else None
 
 
 def cache_key(cfg, seed: int, data_key: str, augment=None) -> str:
@@ -53,10 +62,10 @@ def cache_key(cfg, seed: int, data_key: str, augment=None) -> str:
     import keras
     import tensorflow as tf
     root = Path(__file__).resolve().parent.parent
+    files = {root / part for part in _TRAINING_CODE} | ({_arch_file(cfg.arch)} - {None})
     h = hashlib.sha256()
-    for part in _TRAINING_CODE:
-        for f in sorted((root / part).rglob("*.py")) if (root / part).is_dir() else [root / part]:
-            h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes())
+    for f in sorted(files):
+        h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes())
     config = {k: v for k, v in asdict(cfg).items() if k != "path"}
     blob = json.dumps({"config": config, "seed": seed, "data": data_key, "code": h.hexdigest(),
                        "augment": asdict(augment) if augment is not None else None,

@@ -32,7 +32,19 @@ def _tool(cmd: str, args=("--version",)) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return "installed (version unknown)"
     first = (out.stdout or out.stderr).strip().splitlines()
-    return first[0][:60] if first else "installed"
+    return _version(first[0]) if first else "installed"
+
+
+def _version(line: str) -> str:
+    """The version in a tool's first --version line, whole: the word after "version" (QEMU:
+    "qemu-aarch64 version 7.2.22 (Debian 1:7.2+dfsg-...)"), else the last dotted number (gcc:
+    "gcc (Debian 12.2.0-14) 12.2.0"), else the line itself."""
+    import re
+    m = re.search(r"\bversion\s+v?(\d[\w.+~-]*)", line)
+    if m:
+        return m.group(1)
+    dotted = re.findall(r"\b\d+\.\d+[\w.+~-]*", line)
+    return dotted[-1] if dotted else line.strip()
 
 
 def checks() -> list[Check]:
@@ -52,6 +64,10 @@ def checks() -> list[Check]:
               "apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi (or `make setup`)", required=False),
         Check("qemu-system-arm", "Cortex-M emulation (verify/bench on MCU targets)", _tool("qemu-system-arm"),
               "apt-get install qemu-system-arm (or `make setup`)", required=False),
+        Check("qemu-aarch64-static", "Linux targets rpi4, android-arm64 (arm64 userland)",
+              _tool("qemu-aarch64-static"), "apt-get install qemu-user-static (or `make setup`)", required=False),
+        Check("qemu-arm-static", "Linux target rpi-armv7 (armhf userland)", _tool("qemu-arm-static"),
+              "apt-get install qemu-user-static (or `make setup`)", required=False),
         Check("openocd", "flash --probe openocd (real boards)", _tool("openocd"),
               "apt-get install openocd (or `make setup`)", required=False),
         _sandbox(),

@@ -34,8 +34,14 @@ def command(model, target, out_dir, optimize):
     elif profile.kind == "mcu":   # firmware ELF + map, sources beside them (pipeline/firmware)
         from pipeline.firmware import build_firmware
         info = build_firmware(tflite, profile, out, optimize=optimize)
-        built = (f", firmware {info['elf']} ({info['flash_bytes']} B flash, "
-                 f"{info['static_ram_bytes']} B static RAM + {info['stack_reserved_bytes']} B stack), map {info['map']}")
+        from pipeline.firmware import UART_SAMPLES
+        # what the image holds besides the model, so its sizes are not mistaken for bench's
+        # (bench links the semihosting harness alone, no samples)
+        holds = (f"UART harness + {UART_SAMPLES} test samples and their expected outputs"
+                 if info["io"] == "uart" else "semihosting harness")
+        built = (f", firmware {info['elf']} ({info['flash_bytes']:,} B flash, "
+                 f"{info['static_ram_bytes']:,} B static RAM + {info['stack_reserved_bytes']:,} B stack; "
+                 f"the image includes the {holds}), map {info['map']}")
     else:   # MCU/Linux firmware is linked by the emulator/bench stages; hand them the sources
         for fname, text in src.files.items():
             (out / fname).write_text(text)

@@ -11,7 +11,7 @@ def command():
     from pipeline.doctor import checks
     missing_required = False
     for c in checks():
-        state = (c.version or "MISSING")[:32]
+        state = c.version or "MISSING"        # whole: a cut version is no version
         line = f"{'ok ' if c.version else ('!! ' if c.required else '-- ')} {c.name:22s} {state:32s} {c.needed_for}"
         if not c.version:
             line += f"\n     fix: {c.fix}"

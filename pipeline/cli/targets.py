@@ -22,5 +22,11 @@ def list_():
 def show(name):
     from dataclasses import asdict
     from pipeline import targets
-    for k, v in asdict(targets.load(name)).items():
+    t = targets.load(name)
+    for k, v in asdict(t).items():
         click.echo(f"{k:12s} {v}")
+    if t.kind == "mcu":         # the numbers compile, bench and run refuse over (firmware/build.py)
+        from pipeline.firmware import boards
+        from pipeline.firmware.build import ram_limit
+        limit, why = ram_limit(t, boards.for_target(t))
+        click.echo(f"{'ram_limit':12s} {limit} B usable by the image ({why})")

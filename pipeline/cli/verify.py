@@ -30,8 +30,14 @@ def command(model, target, samples, dataset, seed, as_json, optimize):
         click.echo(json.dumps(r))
     else:
         acc = f", accuracy {r['accuracy']:.2%}" if "accuracy" in r else ""
-        click.echo(f"{profile.name}: {r['bitexact']:.1%} of {r['samples']} samples bit-exact with "
-                   f"{r['reference']} (max |diff| {r['max_abs_diff']}){acc}")
+        if "tolerance" in r:    # a float model: compared within a stated tolerance, not bit for bit
+            t = r["tolerance"]
+            click.echo(f"{profile.name}: float model: {r['within_tolerance']:.1%} of {r['samples']} samples "
+                       f"within |diff| <= {t['atol']:g} + {t['rtol']:g} x |reference| of {r['reference']} "
+                       f"(max |diff| {r['max_abs_diff']:.3g}; {r['bitexact']:.1%} bit-exact){acc}")
+        else:
+            click.echo(f"{profile.name}: {r['bitexact']:.1%} of {r['samples']} samples bit-exact with "
+                       f"{r['reference']} (max |diff| {r['max_abs_diff']}){acc}")
         other = r.get("vs_litert_builtin_ref")
         if other:
             click.echo(f"  vs {other['reference']}: {other['bitexact']:.1%} bit-exact, max |diff| "

@@ -58,16 +58,29 @@ def stack_bytes(target, board: boards.Board) -> int:
     return int(target.emulator.get("stack_bytes", 0x2000 if board.ram_size <= 0x20000 else 0x4000))
 
 
+def ram_limit(target, board: boards.Board) -> tuple[int, str]:
+    """The RAM an image may use on this target and where that number comes from: the part's RAM
+    (the target's ram_bytes), or less when the board's linker RAM region is smaller (STM32F405:
+    192 KiB, of which 64 KiB CCM outside the 128 KiB region the image is linked into). The one
+    number check_budget refuses over and `targets show` prints."""
+    if target.ram_bytes and target.ram_bytes <= board.ram_size:
+        return target.ram_bytes, "the target's ram_bytes"
+    if target.ram_bytes:
+        return board.ram_size, (f"board {board.name}'s RAM region, smaller than the part's "
+                                f"{target.ram_bytes:,} B")
+    return board.ram_size, f"board {board.name}'s RAM region"
+
+
 def check_budget(src, target, board: boards.Board) -> None:
     """Refuse a model that cannot fit, with the numbers, before compiling anything."""
-    ram_limit = min(x for x in (target.ram_bytes, board.ram_size) if x)
+    ram_limit_bytes, why = ram_limit(target, board)
     io_bytes = (src.input_elements + src.output_elements) * (1 if src.io_dtype == "int8" else 4)
     ram_need = src.arena_bytes + stack_bytes(target, board) + io_bytes + 512
     flash_need = src.weights_bytes + CODE_ESTIMATE
-    if ram_need > ram_limit:
-        raise UserError(f"model needs ~{ram_need} B of RAM on {target.name} (arena {src.arena_bytes} B "
-                        f"+ stack {stack_bytes(target, board)} B + I/O {io_bytes} B) but the target has "
-                        f"{ram_limit} B", "shrink the student (fewer channels or a smaller input) or pick a larger target")
+    if ram_need > ram_limit_bytes:
+        raise UserError(f"model needs ~{ram_need:,} B of RAM on {target.name} (arena {src.arena_bytes:,} B "
+                        f"+ stack {stack_bytes(target, board):,} B + I/O {io_bytes} B) but the image may use "
+                        f"{ram_limit_bytes:,} B ({why})", "shrink the student (fewer channels or a smaller input) or pick a larger target")
     if target.flash_bytes and flash_need > target.flash_bytes:
         raise UserError(f"model needs ~{flash_need} B of flash on {target.name} (weights {src.weights_bytes} B "
                         f"+ ~{CODE_ESTIMATE} B code) but the target has {target.flash_bytes} B",

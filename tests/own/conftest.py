@@ -86,3 +86,18 @@ def trained_sequential_teacher(folder: Path, path: Path, epochs: int = 15) -> Pa
     m.fit(x, y, epochs=epochs, batch_size=16, verbose=0)
     m.save(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def conv64(tmp_path_factory):
+    """64x64x3 input, a 36-filter 3x3 conv: ~147 KB of activations, a 1 KB-class model."""
+    import keras
+    from tests.compiler.convert import to_int8_tflite
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((64, 64, 3), batch_size=1)
+    x = keras.layers.Conv2D(36, 3, padding="same", activation="relu")(inp)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    out = keras.layers.Dense(3)(x)
+    path = tmp_path_factory.mktemp("conv64") / "conv64.tflite"
+    path.write_bytes(to_int8_tflite(keras.Model(inp, out), seed=0))
+    return path

@@ -4,7 +4,6 @@ benches on cortex-m4 (the reference interpreter's arena sized from the model); C
 with the half-made stage removed, and the rerun reuses the finished ones."""
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,21 +13,6 @@ import pytest
 
 from tests.conftest import REPO
 from tests.own.conftest import SMALL_RECIPE, own, patches_folder, trained_sequential_teacher
-
-
-@pytest.fixture(scope="module")
-def conv64(tmp_path_factory):
-    """64x64x3 input, a 36-filter 3x3 conv: ~147 KB of activations, a 1 KB-class model."""
-    import keras
-    from tests.compiler.convert import to_int8_tflite
-    keras.utils.set_random_seed(0)
-    inp = keras.Input((64, 64, 3), batch_size=1)
-    x = keras.layers.Conv2D(36, 3, padding="same", activation="relu")(inp)
-    x = keras.layers.GlobalAveragePooling2D()(x)
-    out = keras.layers.Dense(3)(x)
-    path = tmp_path_factory.mktemp("conv64") / "conv64.tflite"
-    path.write_bytes(to_int8_tflite(keras.Model(inp, out), seed=0))
-    return path
 
 
 def _one_line(r, *words):

@@ -1,12 +1,15 @@
-"""Your own image folder and your own Sequential softmax teacher, end to end through the CLI:
-`run` (no --out: the run dir is named after the folder) -> metrics.json and the summary carry the
-data's name, path, class names and scale -> `bundle --data PATH` -> the bundled runner labels raw
-pixels with the folder's class names. One run shared by the module's tests."""
+"""Your own image folder and your own Sequential softmax teacher, end to end through the CLI, as
+README's "Bring your own teacher and data" example writes it: `run` (no --out: the run dir is
+named after the folder) -> metrics.json and the summary carry the data's name, path, class names
+and scale -> `bundle --data PATH` -> the bundled runner labels raw pixels with the folder's class
+names. One run shared by the module's tests."""
 
 import json
 import os
+import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,15 +18,37 @@ from PIL import Image
 from tests.own.conftest import CLASSES, SMALL_RECIPE, own, patches_folder, trained_sequential_teacher
 
 
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_example() -> tuple[str, list[str]]:
+    """README's "Bring your own teacher and data" worked example: the recipe file's text and the
+    shell lines after "Then:"."""
+    text = README.read_text().split("\n## Bring your own teacher and data\n", 1)[1].split("\n## ", 1)[0]
+    before, after = text.split("\nThen:\n", 1)
+    recipe = before.rsplit("step per epoch):\n", 1)[1]
+    recipe = "".join(line[4:] if line.strip() else "\n" for line in recipe.strip("\n").splitlines(True))
+    lines = [line.strip() for line in after.strip("\n").split("\n\n", 1)[0].splitlines()]
+    return recipe + "\n", lines
+
+
+def test_the_readme_recipe_is_the_tests_recipe():
+    assert readme_example()[0] == SMALL_RECIPE.read_text()
+
+
 @pytest.fixture(scope="module")
 def patches_run(tmp_path_factory):
+    """README's example in a fresh folder: patches/, teacher.keras, small-data.toml, then its
+    `edgedistill run` line as written."""
     root = tmp_path_factory.mktemp("own_images")
     folder = patches_folder(root / "patches")
-    teacher = trained_sequential_teacher(folder, root / "teacher.keras")
+    trained_sequential_teacher(folder, root / "teacher.keras")
+    recipe, lines = readme_example()
+    (root / "small-data.toml").write_text(recipe)
     cwd = os.getcwd()
-    os.chdir(root)          # the default run dir is relative: runs/...
+    os.chdir(root)          # the README's paths are relative, and so is the default run dir
     try:
-        r = own("run", "--data", folder, "--teacher", teacher, "--recipe", SMALL_RECIPE)
+        r = own(*shlex.split(lines[0])[1:])
     finally:
         os.chdir(cwd)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -50,19 +75,28 @@ def test_metrics_json_names_the_data(patches_run):
     assert "\nwarning: the test split has 18 samples" in r.stdout
 
 
-def test_bundle_with_the_data_path_labels_raw_pixels_right(patches_run, tmp_path):
+def test_bundle_with_the_data_path_labels_raw_pixels_right(patches_run):
+    """README's `bundle` and runner lines as written: labels from the folder names, raw pixels
+    scaled by the data's 1/255."""
     root, folder, r = patches_run
-    tflite = root / "runs" / "patches-small-data-cortex-m4" / "model_int8.tflite"
-    b = own("bundle", tflite, "--target", "rpi4", "--out", tmp_path / "b", "--data", folder)
+    _, lines = readme_example()
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        b = own(*shlex.split(lines[1])[1:])
+    finally:
+        os.chdir(cwd)
     assert b.returncode == 0, b.stdout + b.stderr
-    meta = json.loads((tmp_path / "b" / "metadata.json").read_text())
+    meta = json.loads((root / "patches-pi" / "metadata.json").read_text())
     assert meta["preprocessing"]["raw_scale"] == pytest.approx(1 / 255)
-    assert (tmp_path / "b" / "labels.txt").read_text().split() == list(CLASSES)
+    assert (root / "patches-pi" / "labels.txt").read_text().split() == list(CLASSES)
     # raw 0..255 pixels of one sample per class, through the bundled runner on this machine
     raw = np.stack([np.asarray(Image.open(folder / c / "0.png"), np.float32) for c in CLASSES])
-    np.save(tmp_path / "raw.npy", raw)
-    p = subprocess.run([sys.executable, tmp_path / "b" / "run_model.py", tmp_path / "raw.npy", "--raw",
-                        "--reference", "--json"], capture_output=True, text=True, timeout=120)
+    np.save(root / "raw.npy", raw)
+    runner = shlex.split(lines[2])
+    assert runner[0] == "python3"
+    p = subprocess.run([sys.executable, *runner[1:], "--json"], cwd=root, capture_output=True, text=True,
+                       timeout=120)
     assert p.returncode == 0, p.stderr
     labels = [q["label"] for q in json.loads(p.stdout)["predictions"]]
     assert labels == list(CLASSES), labels   # class_0.. or a wrong scale would not give these

@@ -43,7 +43,7 @@ class Sources:
     input_shapes: tuple
     output_shapes: tuple
     ops: tuple                   # op kinds, in call order
-    wide_weights: bool = False   # conv weights in the widened int16 layout (layouts.py)
+    wide_weights: bool = False   # conv / fully connected weights widened to int16 (layouts.py)
 
     @property
     def input_elements(self) -> int:
@@ -90,7 +90,8 @@ def compile_model(tflite: bytes, target=None, prefix: str = "", optimize: str = 
     deadchannels.prune(program)
     profile = None if target is None else resolve(target)
     variants = _variants(profile)
-    wide = layouts.apply(program, variant_of("conv.c", variants), optimize, _flash_room(profile, program))
+    wide = layouts.apply(program, variant_of("conv.c", variants), optimize, _flash_room(profile, program),
+                         fc_variant=variant_of("fully_connected.c", variants))
     assign(program, variants)
     p = plan(program)
     em = Emitter(program, p, prefix=prefix, source=bytes(tflite))

@@ -32,8 +32,16 @@ sorts the output channels, and the rows of either layout follow that order:
     kernel stores that value and the channel has no row at all.
 When every channel is fast the plan is the identity and `channels` is not emitted (NULL).
 
-optimize: "size" keeps int8 everywhere; "speed" widens every ungrouped conv; "auto" (default)
-widens them when the widened model still fits the target's flash budget."""
+FULLY_CONNECTED on dsp/ (`fc16`, dsp/fully_connected_wide.c): the GEMV reads every weight once,
+so widening in the loop costs 2 SXTB16 per weight word, 21 instructions per 16 MACs; from int16
+rows, 13. Layout: the rows padded with zero rows to a multiple of 4 and zero entries to K4; per
+block of 4 rows, per 4 k, the 4 rows' (w0, w2), (w1, w3) words (_blocks). The int8 `filter` is
+not emitted and model.c calls ed_fully_connected_wide. Only for K4 <= 1024 (the kernel widens
+the input row once, into at most ED_FC_CHUNK entries of scratch) and out_depth >= 4.
+
+optimize: "size" keeps int8 everywhere; "speed" widens every ungrouped conv and every fully
+connected layer; "auto" (default) widens them when the widened model still fits the target's
+flash budget."""
 
 from dataclasses import dataclass
 
@@ -131,15 +139,48 @@ def _widenable(c) -> bool:
     return c.kind == "CONV_2D" and not c.alias and c.fields["filter_in_c"] == c.fields["in_c"]
 
 
-def extra_flash(program, plans: dict | None = None) -> int:
-    """Bytes widening every widenable conv would add (to its int8 rows in plan order)."""
+FC_MAX_K4 = 1024          # dsp/fully_connected_scratch.h ED_FC_CHUNK
+
+
+def _fc_widenable(c) -> bool:
+    f = c.fields
+    # under 4 rows, a block of 4 would be mostly zero rows: the int8 kernel's row loop is shorter
+    return (c.kind == "FULLY_CONNECTED" and f["filter_offset"] == 0 and f["out_depth"] >= 4
+            and (f["accum_depth"] + 3) // 4 * 4 <= FC_MAX_K4)
+
+
+def fc16(w: np.ndarray, out_depth: int, depth: int) -> np.ndarray:
+    """(out_depth * depth,) int8 weights -> the fc16 layout above (int16)."""
+    rows = np.zeros(((out_depth + 3) // 4 * 4, (depth + 3) // 4 * 4), np.int16)
+    rows[:out_depth, :depth] = w.reshape(out_depth, depth)
+    return _blocks(rows, 4)
+
+
+def zp_folded(f: dict) -> int:
+    """1 when every row of a fully connected layer meets requant_dsp.h's ed_zp_folded_ok
+    (multiplier in (2^30, 2^31), shift in [-23, -2]): the dsp/ kernels then requantize with one
+    SMLAL (fully_connected_rq.h) without checking each row at run time."""
+    m, sh = f["multiplier"].values, f["shift"].values
+    return int(bool(np.all((m > (1 << 30)) & (sh <= -2) & (sh >= -23))))
+
+
+def fc16_size(out_depth: int, depth: int) -> int:
+    """int16 entries of fc16(w, out_depth, depth)."""
+    return (out_depth + 3) // 4 * 4 * ((depth + 3) // 4 * 4)
+
+
+def extra_flash(program, plans: dict | None = None, fc: bool = False) -> int:
+    """Bytes widening every widenable conv would add (to its int8 rows in plan order), and with
+    `fc` every widenable fully connected layer."""
     total = 0
     for c in program.calls:
+        f = c.fields
         if _widenable(c):
-            f = c.fields
             k = f["k_h"] * f["k_w"] * f["in_c"]
             int8, wide = _sizes(plans[id(c)] if plans else channel_plan(f), k)
             total += 2 * wide - int8
+        elif fc and _fc_widenable(c):
+            total += 2 * fc16_size(f["out_depth"], f["accum_depth"]) - f["filter"].values.size
     return total
 
 
@@ -168,20 +209,40 @@ def _lay_out(f: dict, plan: ChannelPlan, wide: bool) -> None:
     f.update(gemm_triples=t, n_fast=nf, n_slow=ns, n_const=len(plan.const))
 
 
-def apply(program, conv_variant: str, optimize: str, flash_room: int | None) -> bool:
+def _fc_lay_out(c) -> None:
+    """The fully connected layer's weights as fc16, called through ed_fully_connected_wide."""
+    f = c.fields
+    w16 = fc16(f["filter"].values, f["out_depth"], f["accum_depth"])
+    f["filter16"], f["filter"] = Const("int16_t", w16.astype(np.int64)), None
+    c.func = "ed_fully_connected_wide"
+
+
+def apply(program, conv_variant: str, optimize: str, flash_room: int | None,
+          fc_variant: str = "reference") -> bool:
     """On dsp/ (the target's conv kernel), give every ungrouped conv its channel plan and its
     rows in plan order, widened when `optimize` asks for it (auto: when `flash_room`, the flash
-    left beside the int8 model, holds the extra bytes). Returns whether any conv was widened."""
+    left beside the int8 model, holds the extra bytes); on dsp/ (the target's fully connected
+    kernel) the fully connected layers too. Returns whether any layer was widened."""
     if optimize not in OPTIMIZE:
         raise ValueError(f"optimize must be one of {OPTIMIZE}, not {optimize!r}")
     convs = [c for c in program.calls if _widenable(c)]
+    if fc_variant == "dsp":
+        for c in program.calls:
+            if c.kind == "FULLY_CONNECTED":
+                c.fields["zp_folded"] = zp_folded(c.fields)
+    fcs = [c for c in program.calls if fc_variant == "dsp" and _fc_widenable(c)]
     if conv_variant != "dsp":
         for c in convs:
             c.fields["filter16"] = None
-        return False
+        convs = []
     plans = {id(c): channel_plan(c.fields) for c in convs}
+    if not convs and not fcs:
+        return False
     wide = optimize == "speed" or (optimize == "auto" and (
-        flash_room is None or extra_flash(program, plans) <= flash_room))
+        flash_room is None or extra_flash(program, plans, fc=bool(fcs)) <= flash_room))
     for c in convs:
         _lay_out(c.fields, plans[id(c)], wide)
-    return wide and bool(convs)
+    if wide:
+        for c in fcs:
+            _fc_lay_out(c)
+    return wide

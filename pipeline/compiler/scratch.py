@@ -49,8 +49,9 @@ def conv_macro(f: dict) -> str:
 
 
 def fc_dsp(f: dict) -> int:
-    """dsp/fully_connected.c: the widened input row, at most 1024 entries at a time."""
-    return 2 * min(f["accum_depth"] & ~3, 1024)
+    """dsp/fully_connected.c and fully_connected_wide.c: the widened input row, accum_depth
+    rounded up to 4, at most 1024 entries at a time."""
+    return 2 * min((f["accum_depth"] + 3) & ~3, 1024)
 
 
 def add_dsp(f: dict) -> int:

@@ -10,65 +10,15 @@
  *    group is the last four rows, overlapping the one before (those rows are computed and
  *    written twice, with the same values), so no row is read past its end. depth % 4 is a
  *    scalar tail.
- * 3. The requantization is one SMLAL and a few ALU instructions (right_ok / requant below)
- *    when every channel allows it, else ed_mbqm_dsp.
+ * 3. The requantization is one SMLAL and a few ALU instructions (fully_connected_rq.h)
+ *    when the compiler found that every channel allows it (zp_folded), else ed_mbqm_dsp.
  * Fewer than 4 rows, and a non-zero filter offset (not produced for int8 weights by TFLite's
  * converter), go row by row. The output never overlaps the input (the planner gives
  * FULLY_CONNECTED no overlap), so re-reading x for later chunks is safe. */
 #include "fully_connected.h"
-#include "requant_dsp.h"
-#include "simd.h"
+#include "fully_connected_rq.h"
 
 #define CHUNK ED_FC_CHUNK                /* depth entries widened at a time (fully_connected_scratch.h) */
-
-/* Requantization constants, copied out of the params once: int8 stores may alias any
- * object, so fields read through `p` would be reloaded after every output byte. */
-typedef struct {
-    const int32_t *bias, *mult;
-    const int8_t *shift;
-    int32_t zp, lo, hi;
-    int32_t z1;                          /* 2 * zp + 1 (right form, below) */
-} rq_t;
-
-/* requant_dsp.h's zero-point-folded form (one SMLAL), for every output row or none */
-static int right_ok(const ed_fully_connected_params_t *p) {
-    for (int32_t o = 0; o < p->out_depth; ++o)
-        if (!ed_zp_folded_ok(p->multiplier[o], p->shift[o])) return 0;
-    return 1;
-}
-
-/* acc with multiplier m and shift sh */
-static inline int8_t requant(const rq_t *r, int32_t acc, int32_t m, int32_t sh, int right,
-                             int full) {
-    int32_t v;
-    if (right) {
-        /* one block per output: GCC interleaved four of these in C and spilled their values */
-        uint32_t lo, e1;
-        __asm__("mvn    %[e1], %[sh]\n\t"                          /* e - 1 = -shift - 1 */
-                "lsl    %[v], %[z1], %[e1]\n\t"                    /* |z1 << (e-1)| < 2^31 */
-                "asr    %[v], %[v], #1\n\t"
-                "add    %[v], %[v], %[acc], asr #31\n\t"           /* high word */
-                "and    %[lo], %[acc], #0x80000000\n\t"
-                "orr    %[lo], %[lo], #0x40000000\n\t"             /* low word */
-                "smlal  %[lo], %[v], %[acc], %[m]\n\t"
-                "asr    %[v], %[v], %[e1]"
-                : [v] "=&r"(v), [lo] "=&r"(lo), [e1] "=&r"(e1)
-                : [sh] "r"(sh), [z1] "r"(r->z1), [acc] "r"(acc), [m] "r"(m));
-    } else {
-        v = ed_mbqm_dsp(acc, m, sh) + r->zp;
-    }
-    if (full) return (int8_t)__ssat(v, 8);
-    return (int8_t)(v < r->lo ? r->lo : (v > r->hi ? r->hi : v));
-}
-
-/* the n entries (n % 4 == 0) of x, widened with the offset, into words */
-static inline void widen(const int8_t *x, int32_t n, uint32_t off2, uint32_t *dst) {
-    for (int32_t i = 0; i < n; i += 4, dst += 2) {
-        const uint32_t v = ed_load4(x + i);
-        dst[0] = __sxtab16(off2, v);
-        dst[1] = ed_sxtab16_ror8(off2, v);
-    }
-}
 
 /* 4 depth of the 4 rows: advances px by 2 words, wa and wb by 4 bytes. In assembly because
  * GCC 12 recomputes row addresses and spills around the 13 live registers. */
@@ -108,7 +58,7 @@ static inline void widen(const int8_t *x, int32_t n, uint32_t off2, uint32_t *ds
  * says. One instance of the MAC loops; right and full pick one of three requantization
  * blocks per group. Out of line, with rq copied in: its fields then stay in registers or the
  * frame instead of being reloaded through a pointer after each output store. */
-static void __attribute__((noinline)) fc_rows(const ed_fully_connected_params_t *p, rq_t rq,
+static void __attribute__((noinline)) fc_rows(const ed_fully_connected_params_t *p, ed_fc_rq_t rq,
                                               const int8_t *input, int8_t *output, int right,
                                               int full) {
     const int32_t depth = p->accum_depth, d4 = depth & ~3, out_depth = p->out_depth;
@@ -119,7 +69,7 @@ static void __attribute__((noinline)) fc_rows(const ed_fully_connected_params_t 
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *x = input + (int64_t)b * depth;
         int8_t *out = output + (int64_t)b * out_depth;
-        if (d4 <= CHUNK) widen(x, d4, off2, xw);
+        if (d4 <= CHUNK) ed_fc_widen(x, d4, off2, xw);
         for (int32_t o0 = 0; o0 < out_depth; o0 += 4) {
             int32_t o = o0 + 4 <= out_depth ? o0 : out_depth - 4;
             /* o opaque: GCC otherwise keeps (and spills) one induction variable per array
@@ -135,7 +85,7 @@ static void __attribute__((noinline)) fc_rows(const ed_fully_connected_params_t 
             }
             for (int32_t k0 = 0; k0 < d4; k0 += CHUNK) {
                 const int32_t n = d4 - k0 < CHUNK ? d4 - k0 : CHUNK;
-                if (d4 > CHUNK) widen(x + k0, n, off2, xw);
+                if (d4 > CHUNK) ed_fc_widen(x + k0, n, off2, xw);
                 const uint32_t *px = xw;
                 for (int32_t g = n >> 4; g > 0; --g) {         /* 16 depth per pass */
                     MAC4(px, wa, wb, depth, s0, s1, s2, s3);
@@ -157,20 +107,20 @@ static void __attribute__((noinline)) fc_rows(const ed_fully_connected_params_t 
             int8_t *y = out + o;
             int8_t r0, r1, r2, r3;                  /* all four before the stores */
             if (right && full) {
-                r0 = requant(&rq, s0, m[0], sh[0], 1, 1);
-                r1 = requant(&rq, s1, m[1], sh[1], 1, 1);
-                r2 = requant(&rq, s2, m[2], sh[2], 1, 1);
-                r3 = requant(&rq, s3, m[3], sh[3], 1, 1);
+                r0 = ed_fc_requant(&rq, s0, m[0], sh[0], 1, 1);
+                r1 = ed_fc_requant(&rq, s1, m[1], sh[1], 1, 1);
+                r2 = ed_fc_requant(&rq, s2, m[2], sh[2], 1, 1);
+                r3 = ed_fc_requant(&rq, s3, m[3], sh[3], 1, 1);
             } else if (right) {
-                r0 = requant(&rq, s0, m[0], sh[0], 1, 0);
-                r1 = requant(&rq, s1, m[1], sh[1], 1, 0);
-                r2 = requant(&rq, s2, m[2], sh[2], 1, 0);
-                r3 = requant(&rq, s3, m[3], sh[3], 1, 0);
+                r0 = ed_fc_requant(&rq, s0, m[0], sh[0], 1, 0);
+                r1 = ed_fc_requant(&rq, s1, m[1], sh[1], 1, 0);
+                r2 = ed_fc_requant(&rq, s2, m[2], sh[2], 1, 0);
+                r3 = ed_fc_requant(&rq, s3, m[3], sh[3], 1, 0);
             } else {
-                r0 = requant(&rq, s0, m[0], sh[0], 0, 0);
-                r1 = requant(&rq, s1, m[1], sh[1], 0, 0);
-                r2 = requant(&rq, s2, m[2], sh[2], 0, 0);
-                r3 = requant(&rq, s3, m[3], sh[3], 0, 0);
+                r0 = ed_fc_requant(&rq, s0, m[0], sh[0], 0, 0);
+                r1 = ed_fc_requant(&rq, s1, m[1], sh[1], 0, 0);
+                r2 = ed_fc_requant(&rq, s2, m[2], sh[2], 0, 0);
+                r3 = ed_fc_requant(&rq, s3, m[3], sh[3], 0, 0);
             }
             y[0] = r0;
             y[1] = r1;
@@ -181,10 +131,10 @@ static void __attribute__((noinline)) fc_rows(const ed_fully_connected_params_t 
 }
 
 void ed_fully_connected(const ed_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
-    const rq_t r = {p->bias, p->multiplier, p->shift, p->output_offset, p->act_min, p->act_max,
+    const ed_fc_rq_t r = {p->bias, p->multiplier, p->shift, p->output_offset, p->act_min, p->act_max,
                     2 * p->output_offset + 1};
     if (p->filter_offset == 0 && p->out_depth >= 4) {
-        fc_rows(p, r, input, output, right_ok(p), p->act_min == -128 && p->act_max == 127);
+        fc_rows(p, r, input, output, p->zp_folded, p->act_min == -128 && p->act_max == 127);
         return;
     }
     /* 1-3 rows (a 4-row group would read past the filter) or a filter offset: row by row */
@@ -202,7 +152,7 @@ void ed_fully_connected(const ed_fully_connected_params_t *p, const int8_t *inpu
                 for (int32_t k = 0; k < depth; ++k)
                     acc += ((int32_t)w[k] + p->filter_offset) * ((int32_t)x[k] + off);
             }
-            out[o] = requant(&r, acc, r.mult[o], r.shift[o], 0, 0);
+            out[o] = ed_fc_requant(&r, acc, r.mult[o], r.shift[o], 0, 0);
         }
     }
 }

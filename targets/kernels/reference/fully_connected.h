@@ -16,8 +16,16 @@ typedef struct {
     const int8_t *shift;               /* (out_depth) */
     int8_t *scratch;                   /* the variant's fully_connected_scratch.h bytes of the arena, word
                                           aligned, or NULL when it needs none */
+    const int16_t *filter16;           /* ed_fully_connected_wide's int16 rows (pipeline/compiler/
+                                          layouts.py fc16), or NULL; then `filter` is NULL */
+    int32_t zp_folded;                 /* dsp/: 1 when every row meets requant_dsp.h's
+                                          ed_zp_folded_ok (layouts.py zp_folded); the others: 0 */
 } ed_fully_connected_params_t;
 
 void ed_fully_connected(const ed_fully_connected_params_t *p, const int8_t *input, int8_t *output);
+
+/* dsp/ only, called by model.c when the compiler widened the layer's weights (filter16 set,
+ * filter_offset 0, accum_depth rounded up to 4 at most ED_FC_CHUNK): same outputs. */
+void ed_fully_connected_wide(const ed_fully_connected_params_t *p, const int8_t *input, int8_t *output);
 
 #endif

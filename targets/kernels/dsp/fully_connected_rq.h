@@ -1,0 +1,53 @@
+/* The requantization and the input widening shared by dsp/fully_connected.c (int8 rows) and
+ * dsp/fully_connected_wide.c (int16 rows): bit-exact with reference/fully_connected.c's
+ * ed_mbqm + clamp (requant_dsp.h says why), the widened words laid out as simd.h says. */
+#ifndef ED_FULLY_CONNECTED_RQ_H
+#define ED_FULLY_CONNECTED_RQ_H
+
+#include "fully_connected.h"
+#include "requant_dsp.h"
+#include "simd.h"
+
+/* Requantization constants, copied out of the params once: int8 stores may alias any
+ * object, so fields read through `p` would be reloaded after every output byte. */
+typedef struct {
+    const int32_t *bias, *mult;
+    const int8_t *shift;
+    int32_t zp, lo, hi;
+    int32_t z1;                          /* 2 * zp + 1 (right form, below) */
+} ed_fc_rq_t;
+
+/* acc with multiplier m and shift sh */
+static inline int8_t ed_fc_requant(const ed_fc_rq_t *r, int32_t acc, int32_t m, int32_t sh, int right,
+                             int full) {
+    int32_t v;
+    if (right) {
+        /* one block per output: GCC interleaved four of these in C and spilled their values */
+        uint32_t lo, e1;
+        __asm__("mvn    %[e1], %[sh]\n\t"                          /* e - 1 = -shift - 1 */
+                "lsl    %[v], %[z1], %[e1]\n\t"                    /* |z1 << (e-1)| < 2^31 */
+                "asr    %[v], %[v], #1\n\t"
+                "add    %[v], %[v], %[acc], asr #31\n\t"           /* high word */
+                "and    %[lo], %[acc], #0x80000000\n\t"
+                "orr    %[lo], %[lo], #0x40000000\n\t"             /* low word */
+                "smlal  %[lo], %[v], %[acc], %[m]\n\t"
+                "asr    %[v], %[v], %[e1]"
+                : [v] "=&r"(v), [lo] "=&r"(lo), [e1] "=&r"(e1)
+                : [sh] "r"(sh), [z1] "r"(r->z1), [acc] "r"(acc), [m] "r"(m));
+    } else {
+        v = ed_mbqm_dsp(acc, m, sh) + r->zp;
+    }
+    if (full) return (int8_t)__ssat(v, 8);
+    return (int8_t)(v < r->lo ? r->lo : (v > r->hi ? r->hi : v));
+}
+
+/* the n entries (n % 4 == 0) of x, widened with the offset, into words */
+static inline void ed_fc_widen(const int8_t *x, int32_t n, uint32_t off2, uint32_t *dst) {
+    for (int32_t i = 0; i < n; i += 4, dst += 2) {
+        const uint32_t v = ed_load4(x + i);
+        dst[0] = __sxtab16(off2, v);
+        dst[1] = ed_sxtab16_ror8(off2, v);
+    }
+}
+
+#endif

@@ -1,0 +1,124 @@
+/* FULLY_CONNECTED with int16 weights widened at compile time (pipeline/compiler/layouts.py
+ * fc16), ARMv7E-M DSP: bit-exact with reference/fully_connected.c. model.c calls it when the
+ * compiler widened the layer (filter_offset 0, accum_depth rounded up to 4 <= ED_FC_CHUNK).
+ *
+ * filter16: the rows padded with zero rows to a multiple of 4 and with zero entries to
+ * K4 = accum_depth rounded up to 4; per block of 4 rows (o..o+3), per 4 depth, the 4 rows'
+ * words (w0, w2), (w1, w3), 8 words in all: the lanes of the (x0, x2), (x1, x3) words the
+ * input row is widened into (simd.h: every product and pair sum exact).
+ *
+ * 1. Per input row, x + input_offset widened once into the scratch, K4 entries (the last 1-3
+ *    entries through a zero-padded word: they meet zero weights).
+ * 2. Per block, per 4 depth: 1 LDRD of x, then per row 1 LDRD of weights + 2 SMLAD:
+ *    13 instructions per 16 MACs (21 with int8 weights: 2 SXTB16 per weight word). The
+ *    weights are read strictly in order, one pointer for the whole layer.
+ * 3. The requantization of fully_connected_rq.h; the last block of an out_depth % 4 != 0
+ *    layer stores only its real rows (the padded rows' bias etc. are never read). */
+#include "fully_connected.h"
+#include "fully_connected_rq.h"
+
+/* 4 depth of the block's 4 rows: px advances 2 words, pw 8 words */
+#define WMAC4(px, pw, s0, s1, s2, s3)                                                             \
+    do {                                                                                          \
+        uint32_t x02, x13, a, b, c, d;                                                            \
+        __asm__("ldrd   %[x02], %[x13], [%[px]], #8\n\t"                                           \
+                "ldrd   %[a], %[b], [%[pw]], #8\n\t"                                               \
+                "ldrd   %[c], %[d], [%[pw]], #8\n\t"                                               \
+                "smlad  %[s0], %[a], %[x02], %[s0]\n\t"                                             \
+                "smlad  %[s0], %[b], %[x13], %[s0]\n\t"                                             \
+                "ldrd   %[a], %[b], [%[pw]], #8\n\t"                                               \
+                "smlad  %[s1], %[c], %[x02], %[s1]\n\t"                                             \
+                "smlad  %[s1], %[d], %[x13], %[s1]\n\t"                                             \
+                "ldrd   %[c], %[d], [%[pw]], #8\n\t"                                               \
+                "smlad  %[s2], %[a], %[x02], %[s2]\n\t"                                             \
+                "smlad  %[s2], %[b], %[x13], %[s2]\n\t"                                             \
+                "smlad  %[s3], %[c], %[x02], %[s3]\n\t"                                             \
+                "smlad  %[s3], %[d], %[x13], %[s3]"                                                 \
+                : [px] "+r"(px), [pw] "+r"(pw), [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2),       \
+                  [s3] "+r"(s3), [x02] "=&r"(x02), [x13] "=&r"(x13), [a] "=&r"(a), [b] "=&r"(b),   \
+                  [c] "=&r"(c), [d] "=&r"(d)                                                      \
+                :                                                                                 \
+                : "memory");                                                                      \
+    } while (0)
+
+/* x (depth entries) + offset into K4 entries of words */
+static void widen_row(const int8_t *x, int32_t depth, uint32_t off2, uint32_t *xw) {
+    const int32_t d4 = depth & ~3;
+    ed_fc_widen(x, d4, off2, xw);
+    if (depth > d4) {                    /* 1-3 entries, then zeros (they meet zero weights) */
+        uint32_t last = 0;
+        for (int32_t k = depth - 1; k >= d4; --k) last = (last << 8) | (uint8_t)x[k];
+        xw[d4 / 2] = __sxtab16(off2, last);
+        xw[d4 / 2 + 1] = ed_sxtab16_ror8(off2, last);
+    }
+}
+
+/* Out of line with rq copied in (fully_connected_rq.h: no reloads after the stores); right and
+ * full pick one of three requantization forms per block. */
+static void __attribute__((noinline)) wide_rows(const ed_fully_connected_params_t *p,
+                                                ed_fc_rq_t rq, const int8_t *input,
+                                                int8_t *output, int right, int full) {
+    const int32_t depth = p->accum_depth, groups = (depth + 3) >> 2, out_depth = p->out_depth;
+    const uint32_t off2 = ed_dup16(p->input_offset);
+    uint32_t *xw = (uint32_t *)(void *)p->scratch;     /* 2 * K4 bytes */
+    for (int32_t b = 0; b < p->batches; ++b) {
+        widen_row(input + (int64_t)b * depth, depth, off2, xw);
+        int8_t *out = output + (int64_t)b * out_depth;
+        const uint32_t *pw = (const uint32_t *)(const void *)p->filter16;
+        for (int32_t o = 0; o < out_depth; o += 4) {
+            const int32_t n = out_depth - o < 4 ? out_depth - o : 4;   /* rows stored */
+            int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;        /* no bias read past out_depth */
+            if (rq.bias) {
+                s0 = rq.bias[o];
+                if (n > 1) s1 = rq.bias[o + 1];
+                if (n > 2) s2 = rq.bias[o + 2];
+                if (n > 3) s3 = rq.bias[o + 3];
+            }
+            const uint32_t *px = xw;
+            for (int32_t g = groups >> 2; g > 0; --g) {            /* 16 depth per pass */
+                WMAC4(px, pw, s0, s1, s2, s3);
+                WMAC4(px, pw, s0, s1, s2, s3);
+                WMAC4(px, pw, s0, s1, s2, s3);
+                WMAC4(px, pw, s0, s1, s2, s3);
+            }
+            for (int32_t g = groups & 3; g > 0; --g) WMAC4(px, pw, s0, s1, s2, s3);
+            const int32_t *m = rq.mult + o;
+            const int8_t *sh = rq.shift + o;
+            int8_t *y = out + o;
+            if (n < 4) {                                           /* the last, short block */
+                y[0] = ed_fc_requant(&rq, s0, m[0], sh[0], 0, 0);
+                if (n > 1) y[1] = ed_fc_requant(&rq, s1, m[1], sh[1], 0, 0);
+                if (n > 2) y[2] = ed_fc_requant(&rq, s2, m[2], sh[2], 0, 0);
+                break;
+            }
+            int8_t r0, r1, r2, r3;                  /* all four before the stores */
+            if (right && full) {
+                r0 = ed_fc_requant(&rq, s0, m[0], sh[0], 1, 1);
+                r1 = ed_fc_requant(&rq, s1, m[1], sh[1], 1, 1);
+                r2 = ed_fc_requant(&rq, s2, m[2], sh[2], 1, 1);
+                r3 = ed_fc_requant(&rq, s3, m[3], sh[3], 1, 1);
+            } else if (right) {
+                r0 = ed_fc_requant(&rq, s0, m[0], sh[0], 1, 0);
+                r1 = ed_fc_requant(&rq, s1, m[1], sh[1], 1, 0);
+                r2 = ed_fc_requant(&rq, s2, m[2], sh[2], 1, 0);
+                r3 = ed_fc_requant(&rq, s3, m[3], sh[3], 1, 0);
+            } else {
+                r0 = ed_fc_requant(&rq, s0, m[0], sh[0], 0, 0);
+                r1 = ed_fc_requant(&rq, s1, m[1], sh[1], 0, 0);
+                r2 = ed_fc_requant(&rq, s2, m[2], sh[2], 0, 0);
+                r3 = ed_fc_requant(&rq, s3, m[3], sh[3], 0, 0);
+            }
+            y[0] = r0;
+            y[1] = r1;
+            y[2] = r2;
+            y[3] = r3;
+        }
+    }
+}
+
+void ed_fully_connected_wide(const ed_fully_connected_params_t *p, const int8_t *input,
+                             int8_t *output) {
+    const ed_fc_rq_t r = {p->bias, p->multiplier, p->shift, p->output_offset, p->act_min,
+                          p->act_max, 2 * p->output_offset + 1};
+    wide_rows(p, r, input, output, p->zp_folded, p->act_min == -128 && p->act_max == 127);
+}

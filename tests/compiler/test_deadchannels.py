@@ -91,7 +91,7 @@ def test_mbqm_matches_the_c(tmp_path):
     import shutil
     import subprocess
     from pipeline.compiler.deadchannels import mbqm
-    from pipeline.compiler.host import kernel_dir
+    from pipeline.targets import kernel_dir
     cc = shutil.which("gcc") or shutil.which("cc")
     if cc is None:
         pytest.skip("no host C compiler")
@@ -173,7 +173,7 @@ def test_planted_model_bitexact(plain, target):
     stay left to the conv's channel plan) against tflite-micro on the unchanged model."""
     tfl = _plant(plain)
     if target == "host":
-        from pipeline.compiler.host import verify_host
+        from pipeline.runtimes.host import verify_host
         r = verify_host(tfl, None, 40, seed=2)
     else:
         from pipeline.firmware import verify_mcu
@@ -200,16 +200,27 @@ def _kill_channels(tfl: bytes, seed: int, frac: float) -> bytes:
     return edit(tfl, fn)
 
 
-@pytest.mark.parametrize("name", ["kws_dscnn", "ic_resnet8", "vww_mobilenet_v1_025", "ad_autoencoder"])
-def test_mlperf_architectures_with_dead_channels_bitexact(name):
+MLPERF = ["kws_dscnn", "ic_resnet8", "vww_mobilenet_v1_025", "ad_autoencoder"]
+
+
+@pytest.fixture(scope="module")
+def dead_mlperf(tmp_path_factory):
+    """The four architectures with dead channels, compiled into ONE executable built with
+    AddressSanitizer and UndefinedBehaviorSanitizer (one build, not one per architecture)."""
+    from pipeline.compiler import mlperf
+    from tests.compiler.hostbuild import HostBuild
+    tfls = {name: _kill_channels(mlperf.build(name), seed=5, frac=0.4) for name in MLPERF}
+    return HostBuild(tfls, tmp_path_factory.mktemp("dead_mlperf"), sanitize=True)
+
+
+@pytest.mark.parametrize("name", MLPERF)
+def test_mlperf_architectures_with_dead_channels_bitexact(dead_mlperf, name):
     """The four MLPerf Tiny architectures (random weights) with 40 % of every layer's channels
     dead: depthwise chains, residual ADDs, pooling, Flatten + FC and an FC autoencoder; what the
     compiler drops (dozens to thousands of channels) leaves every output bit-exact, built with
     AddressSanitizer and UndefinedBehaviorSanitizer."""
-    from pipeline.compiler import mlperf
     from pipeline.compiler.deadchannels import prune
-    from pipeline.compiler.host import verify_host
-    tfl = _kill_channels(mlperf.build(name), seed=5, frac=0.4)
+    tfl = dead_mlperf.tflites[name]
     assert sum(prune(_lowered(tfl)).values()) > 0
-    r = verify_host(tfl, None, 8, seed=1, sanitize=True)
+    r = dead_mlperf.verify(name, None, 8, seed=1)
     assert r["bitexact"] == 1.0 and r["max_abs_diff"] == 0, r

@@ -5,15 +5,15 @@ import numpy as np
 import pytest
 
 from pipeline import data, zoo
-from pipeline.compiler.host import verify_host
 from pipeline.qat import quantize_model
 from pipeline.stages.convert import convert, quantize_inputs
+from tests.compiler.hostbuild import HostBuild
 
 CASES = [("student", "cnn", {}), ("student", "ds-cnn", {"alpha": 0.5}), ("teacher", "vgg", {"width": 8, "dense": 32})]
 
 
 @pytest.mark.parametrize("kind,arch,kwargs", CASES, ids=[c[1] for c in CASES])
-def test_zoo_model_is_bitexact_on_host(kind, arch, kwargs):
+def test_zoo_model_is_bitexact_on_host(kind, arch, kwargs, tmp_path):
     d = data.load("digits")
     import keras
     keras.utils.set_random_seed(0)
@@ -25,8 +25,9 @@ def test_zoo_model_is_bitexact_on_host(kind, arch, kwargs):
     model.compile(keras.optimizers.Adam(5e-4), loss)
     model.fit(d.x_train, d.y_train, epochs=2, batch_size=64, verbose=0)    # then QAT
     tflite = convert(model, d.representative)
-    rand = verify_host(tflite, None, samples=20, seed=3, sanitize=True)
+    host = HostBuild({arch: tflite}, tmp_path, sanitize=True)   # one ASan build, both input sets
+    rand = host.verify(arch, None, samples=20, seed=3)
     assert rand["bitexact"] == 1.0 and rand["max_abs_diff"] == 0, rand
-    real = verify_host(tflite, quantize_inputs(tflite, d.x_test[:40]), samples=40, sanitize=True)
+    real = host.verify(arch, quantize_inputs(tflite, d.x_test[:40]), samples=40)
     assert real["bitexact"] == 1.0 and real["max_abs_diff"] == 0, real
     assert real["outputs"].shape == (40, 10) and len(np.unique(real["outputs"].argmax(-1))) > 3   # a real classifier, not a constant

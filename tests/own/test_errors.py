@@ -26,6 +26,8 @@ def _one_line(r, *words):
 def test_large_activations_compile_verify_and_bench_on_cortex_m4(conv64, tmp_path, capfd):
     r = own("compile", conv64, "--target", "cortex-m4", "--out", tmp_path / "c")
     assert r.returncode == 0, r.stdout + r.stderr
+    # its flash and RAM are not bench's: it says what the image holds besides the model
+    assert "the image includes the UART harness + 4 test samples and their expected outputs" in r.stdout
     r = own("verify", conv64, "--target", "cortex-m4", "--samples", "2", "--json")
     assert r.returncode == 0 and '"bitexact": 1.0' in r.stdout, r.stdout + r.stderr
     r = own("bench", conv64, "--target", "cortex-m4")

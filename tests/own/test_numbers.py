@@ -1,5 +1,5 @@
-"""One set of numbers: `targets show` prints the RAM the refusal uses; `compile` says what its
-image holds besides the model; a float model verifies within a stated tolerance, not "0 %
+"""One set of numbers: `targets show` prints the RAM the refusal uses (what `compile` says its
+image holds besides the model: tests/own/test_errors.py, on the same compile); a float model verifies within a stated tolerance, not "0 %
 bit-exact"; `doctor` prints whole versions and checks qemu-user-static."""
 
 import re
@@ -18,12 +18,6 @@ def test_targets_show_prints_the_ram_the_refusal_uses(conv64, tmp_path):
     r = own("compile", conv64, "--target", "stm32f405", "--out", tmp_path / "c")   # ~150 KB of arena
     assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
     assert f"may use {limit:,} B" in r.stderr and "RAM region" in r.stderr
-
-
-def test_compile_says_what_its_image_holds(conv64, tmp_path):
-    r = own("compile", conv64, "--target", "cortex-m4", "--out", tmp_path / "c")
-    assert r.returncode == 0, r.stderr
-    assert "the image includes the UART harness + 4 test samples and their expected outputs" in r.stdout
 
 
 def test_a_float_model_verifies_within_a_stated_tolerance(tmp_path):

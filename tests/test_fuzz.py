@@ -15,9 +15,12 @@ def _fuzzer():
 
 
 def test_fuzz_short_run_no_crash_no_hang():
+    """25 cases, seeded (Hypothesis derandomized by seed 0: the same 25 mutants every run), was 50:
+    at seed 0 they reach both sides (24 refused, 1 accepted); the wide search is `make bench`'s
+    10,000."""
     fz = _fuzzer()
-    stats = fz.fuzz(50, seed=0)
-    assert stats["cases"] == 50, stats
+    stats = fz.fuzz(25, seed=0)
+    assert stats["cases"] == 25, stats
     assert not stats["failures"], stats["failures"]
     assert stats["exit_2"] > 0 and stats["exit_0"] > 0, stats      # both sides of the line reached
 

@@ -245,7 +245,9 @@ def make_also(c: Ctx, tmp: Path):
 
 def make_package(c: Ctx, tmp: Path):
     from pipeline.stages import tflm_package
-    info = tflm_package.package(c.tflite, tmp / "tflm", preprocessing=c.splits.preprocessing)
+    info = tflm_package.package(c.tflite, tmp / "tflm", preprocessing=c.splits.preprocessing,
+                                labels=list(c.splits.classes) if c.splits.task != "anomaly" else None,
+                                raw_scale=c.splits.scale)
     budget = f" of {c.target.ram_bytes:,} B RAM" if c.target.ram_bytes else ""
     info["summary"] = f"tflm/: arena {info['arena_bytes_with_margin']:,} B{budget}, ops {', '.join(info['ops'])}"
     return {"tflm": tmp / "tflm"}, info
@@ -308,7 +310,8 @@ STAGES = (
           ("convert", "data"), lambda c: {"sets": c.recipe.also_test}, make_also,
           when=lambda c: bool(c.recipe.also_test)),
     Stage("tflm", ("stages/tflm_package.py", "runtimes", "compiler", "modeltext.py"), ("convert",),
-          lambda c: {"target": c.target.name, "preprocessing": c.splits.preprocessing}, make_package,
+          lambda c: {"target": c.target.name, "preprocessing": c.splits.preprocessing,
+                     "classes": c.splits.classes, "scale": c.splits.scale}, make_package,
           when=_kind("mcu")),
     Stage("firmware", ("stages/firmware.py", "stages/score.py", "stages/convert.py", "compiler", "firmware",
                        "runtimes", "sandbox.py", "modeltext.py", "targets.py"),

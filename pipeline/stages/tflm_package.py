@@ -40,10 +40,13 @@ def _c_array(data: bytes, per_line: int = 16) -> str:
     return "\n".join(lines)
 
 
-def package(tflite: bytes, out: Path, name: str = "model", preprocessing: dict | None = None) -> dict:
+def package(tflite: bytes, out: Path, name: str = "model", preprocessing: dict | None = None,
+            labels: list[str] | None = None, raw_scale: float | None = None) -> dict:
     """Writes model_data.h/.cc, op_resolver.h and README.md into `out` (a fresh directory), and
     preprocessing.json (the audio front end's parameters, standardization statistics) if the
-    data had any: the device must compute its inputs the same way."""
+    data had any: the device must compute its inputs the same way. `labels` (class names in
+    output order) go to labels.txt, `raw_scale` (raw value * raw_scale = float input) to the
+    README, so the package says what its outputs and inputs mean."""
     from pipeline.compiler.reader import check
     check(tflite)                  # before LiteRT and tflite-micro parse it
     ops = litert.ops(tflite)
@@ -144,5 +147,16 @@ end's parameters, pipeline/data/audio/frontend.py), `scale`, and `standardize` (
 and std from the training split). Compute features the same way on the device, then quantize
 them with the input tensor's scale and zero point.
 """)
+    if labels or raw_scale is not None:
+        if labels:
+            (out / "labels.txt").write_text("\n".join(labels) + "\n")
+        with open(out / "README.md", "a") as f:
+            f.write("\n## Outputs and inputs\n\n"
+                    + ("`labels.txt`: the class names, one per line, in the order of the output "
+                       "tensor: the label of a sample is the line at the argmax of its int8 outputs.\n"
+                       if labels else "")
+                    + (f"Raw values (e.g. 0..255 pixels) times {raw_scale:.9g} are the float model "
+                       "inputs, before any preprocessing.json step and the int8 input quantization.\n"
+                       if raw_scale is not None else ""))
     return {"arena_bytes": measured, "arena_bytes_with_margin": arena, "ops": unique,
             "op_count": len(ops)}

@@ -60,7 +60,10 @@ def test_the_run_dir_and_title_are_named_after_the_data(patches_run):
     run_dir = root / "runs" / "patches-small-data-cortex-m4"
     assert (run_dir / "metrics.json").is_file(), sorted(p.name for p in (root / "runs").iterdir())
     assert "\npatches (recipe small-data) -> cortex-m4\n" in r.stdout
-    assert "loaded teacher.keras" in r.stdout or "teacher.keras" in r.stdout
+    assert "loaded teacher.keras" in r.stdout
+    # the TFLM package says what its outputs and inputs mean
+    assert (run_dir / "tflm" / "labels.txt").read_text().split() == list(CLASSES)
+    assert "times 0.00392156863 are the float model inputs" in (run_dir / "tflm" / "README.md").read_text()
 
 
 def test_metrics_json_names_the_data(patches_run):

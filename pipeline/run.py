@@ -153,7 +153,7 @@ def make_student(c: Ctx, tmp: Path):
     info = {"params": int(model.count_params()), c.metric: acc,
             "augmentation": augment.describe(c.splits.augment),   # what ran, for metrics.json
             "labels": c.labels,                                      # {"kept", "of", "spec"} or None
-            "summary": f"{scfg.path or scfg.arch} {'' if scfg.path else (scfg.kwargs or '')}: "
+            "summary": f"{scfg.path or scfg.arch}{'' if scfg.path or not scfg.kwargs else f' {scfg.kwargs}'}: "
                        f"{model.count_params():,} params, {c.recipe.distill.loss} KD, test {c.metric} {c.fmt(acc)}"}
     return {"student.keras": _save(model, tmp / "student.keras")}, info
 

@@ -1,5 +1,5 @@
-"""A CSV of feature vectors through `run` with the default recipe's models replaced by the zoo's
-MLPs (picked from the data's rank), then `bundle --run` for a Pi and the bundled runner on raw
+"""A CSV of feature vectors through `run` with an image recipe's zoo models (vgg, ds-cnn) replaced
+by the zoo's MLPs (picked from the data's rank), then `bundle --run` for a Pi and the bundled runner on raw
 CSV rows: the same standardization as training, the CSV's label names."""
 
 import json

@@ -31,3 +31,32 @@ def quick_run(recipe: str, out, *args):
 @pytest.fixture
 def cli():
     return edgedistill
+
+
+def run_until_distill(recipe, out):
+    """`run(recipe, cortex-m4, out, until="distill", force=True)` in-process: (stage figures,
+    {stage: "made" | "reused"} without the data line). force: the tests' one-epoch teachers are at
+    chance, which is what these tests can afford, not what they check."""
+    from pipeline import targets
+    from pipeline.run import run
+    lines = []
+    info = run(recipe, targets.load("cortex-m4"), out, echo=lines.append, until="distill", force=True)
+    verbs = {ln[1:9].strip(): ln.split()[2] for ln in lines if ln.startswith("[") and "]" in ln}
+    return info, {stage: verb for stage, verb in verbs.items() if stage != "data"}
+
+
+@pytest.fixture(scope="session")
+def digits_distilled(tmp_path_factory):
+    """One digits --quick run up to distill (teacher and students 1 epoch, the baseline on), in a
+    fresh run dir with a teacher cache of its own: {recipe, cache, out, info, verbs}. Shared by the
+    run-dir keying tests (test_run_augment, test_run_labels), which point XDG_CACHE_HOME at `cache`
+    and copy `out` before running in it again."""
+    from pipeline import config
+    root = tmp_path_factory.mktemp("digits_distilled")
+    recipe = config.with_overrides(config.load_recipe("digits", quick=True), teacher={"epochs": 1},
+                                   distill={"epochs": 1, "baseline": True})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(root / "cache"))
+        info, verbs = run_until_distill(recipe, root / "run")
+    return {"recipe": recipe, "cache": root / "cache", "out": root / "run", "info": info, "verbs": verbs}
+

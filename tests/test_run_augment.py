@@ -2,25 +2,19 @@
 [augment] retrains teacher, distill and baseline in the same run directory, and an unchanged one
 reuses them."""
 
+import shutil
 from dataclasses import replace
 
-from pipeline import config, targets
-from pipeline.run import run
+from tests.conftest import run_until_distill
 
 
-def _verbs(recipe, out):
-    lines = []
-    run(recipe, targets.load("cortex-m4"), out, echo=lines.append, until="distill")
-    verbs = {ln[1:9].strip(): ln.split()[2] for ln in lines if ln.startswith("[") and "]" in ln}
-    return {stage: verb for stage, verb in verbs.items() if stage != "data"}
-
-
-def test_a_changed_augment_table_retrains_every_stage_that_trains(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))     # a teacher cache of its own
-    recipe = config.with_overrides(config.load_recipe("digits", quick=True), teacher={"epochs": 1},
-                                   distill={"epochs": 1, "baseline": True})
+def test_a_changed_augment_table_retrains_every_stage_that_trains(digits_distilled, tmp_path, monkeypatch):
+    # the first run (a fresh run dir) is the shared fixture's; the others run in a copy of its dir
+    monkeypatch.setenv("XDG_CACHE_HOME", str(digits_distilled["cache"]))
+    recipe = digits_distilled["recipe"]
+    assert digits_distilled["verbs"] == {"teacher": "made", "distill": "made", "scratch": "made"}
     out = tmp_path / "run"
-    assert _verbs(recipe, out) == {"teacher": "made", "distill": "made", "scratch": "made"}
-    assert _verbs(recipe, out) == {"teacher": "reused", "distill": "reused", "scratch": "reused"}
+    shutil.copytree(digits_distilled["out"], out)
+    assert run_until_distill(recipe, out)[1] == {"teacher": "reused", "distill": "reused", "scratch": "reused"}
     shifted = replace(recipe, augment=replace(recipe.augment, shift=0.2))
-    assert _verbs(shifted, out) == {"teacher": "made", "distill": "made", "scratch": "made"}
+    assert run_until_distill(shifted, out)[1] == {"teacher": "made", "distill": "made", "scratch": "made"}

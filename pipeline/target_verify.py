@@ -31,7 +31,7 @@ def verify(tflite: bytes, target, samples: int, dataset: str | None = None, seed
         raise UserError(f"--samples must be at least 1 (got {samples})", "pass --samples 20, say")
     inputs, labels = _dataset_inputs(tflite, dataset, samples) if dataset else (None, None)
     if target.kind == "host":
-        from pipeline.compiler.host import verify_host
+        from pipeline.runtimes.host import verify_host
         result = verify_host(tflite, inputs, samples, seed)
     elif target.kind == "mcu":
         from pipeline.firmware import verify_mcu

@@ -87,7 +87,7 @@ def listener():
 @pytest.fixture(scope="module")
 def attacks(tmp_path_factory, listener):
     """Build the program twice: plain, and with the sanitizers (build_host's SANITIZE)."""
-    from pipeline.compiler.host import SANITIZE
+    from pipeline.runtimes.host import SANITIZE
     d = tmp_path_factory.mktemp("attacks")
     # not beside the programs: bwrap makes their folder, empty, to bind them read-only
     elsewhere = tmp_path_factory.mktemp("elsewhere")
@@ -105,7 +105,7 @@ def attacks(tmp_path_factory, listener):
 
 def attack(exe, case):
     """run_host's result for one attack: what the program wrote (it exited 0)."""
-    from pipeline.compiler.host import run_host
+    from pipeline.runtimes.host import run_host
     return int(run_host(exe, np.zeros((1, 1), np.int8), case, 1, np.int32)[0, 0])
 
 
@@ -167,7 +167,7 @@ def test_file_size_is_bounded(attacks):
 
 
 def test_cpu_is_bounded(attacks, monkeypatch):
-    from pipeline.compiler import host
+    from pipeline.runtimes import host
     # the real backstop is 600 s (run_host's timeout): 1 s shows the mechanism
     monkeypatch.setattr(host, "HOST_LIMITS", replace(host.HOST_LIMITS, cpu_s=1))
     with pytest.raises(RuntimeError, match="killed by SIGXCPU"):

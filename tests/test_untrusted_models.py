@@ -351,7 +351,7 @@ def test_a_reference_interpreter_crash_is_one_line_not_ours(tflm_crasher, target
 def test_the_crasher_does_crash_tflite_micro(tflm_crasher):
     """The control: the same model in a bare process (no isolation) is killed by the signal."""
     import sys
-    code = ("import sys, numpy as np; from pipeline.compiler.host import reference_outputs; "
+    code = ("import sys, numpy as np; from pipeline.runtimes.tflm import reference_outputs; "
             "reference_outputs(open(sys.argv[1], 'rb').read(), np.zeros((1, 108), np.int8))")
     r = subprocess.run([sys.executable, "-c", code, str(tflm_crasher)], capture_output=True, text=True)
     assert r.returncode == -11, (r.returncode, r.stderr[-1000:])

@@ -12,7 +12,7 @@ import math
 
 def section() -> str:
     from pipeline.compiler import mlperf
-    from pipeline.compiler.host import compile_model
+    from pipeline.compiler.sources import compile_model
     from pipeline.runtimes.tflm import arena_used_bytes
     rows, ratios = [], []
     for name in mlperf.REFERENCE_MODELS:

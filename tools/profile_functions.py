@@ -25,7 +25,7 @@ def main():
     a = ap.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from pipeline import targets
-    from pipeline.compiler.host import compile_model, random_inputs
+    from pipeline.compiler.sources import compile_model, random_inputs
     from pipeline.firmware import boards, build, plugin, qemu
     from pipeline.firmware.elf import Elf
     target = targets.load(a.target)

@@ -18,7 +18,9 @@ def command(model, target, out_dir, optimize):
     from pathlib import Path
 
     from pipeline import targets
-    from pipeline.compiler.host import build_host, compile_model, kernel_dir
+    from pipeline.runtimes.host import build_host
+    from pipeline.compiler.sources import compile_model
+    from pipeline.targets import kernel_dir
 
     from pipeline.compiler.reader import read_file
     path = Path(model)

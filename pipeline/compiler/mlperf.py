@@ -110,7 +110,7 @@ def build(name: str, seed: int = 0) -> bytes:
 
 def ram_rows(names=REFERENCE_MODELS, seed: int = 0) -> list[dict]:
     """Our arena (activations incl. input/output + scratch) vs TFLM's arena_used_bytes."""
-    from pipeline.compiler.host import compile_model
+    from pipeline.compiler.sources import compile_model
     from pipeline.runtimes.tflm import arena_used_bytes
     rows = []
     for n in names:

@@ -6,7 +6,7 @@ variant states its own need in C as a macro in `<op>_scratch.h` (CMSIS-NN's *_ge
 the generated model.c checks the figure computed here against that macro with _Static_assert, so
 the two cannot drift apart without the firmware failing to build."""
 
-from pipeline.compiler.host import kernel_dir
+from pipeline.targets import kernel_dir
 
 
 def variant_of(op_file: str, variants: list[str]) -> str:

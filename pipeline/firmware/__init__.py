@@ -50,7 +50,7 @@ def build_firmware(tflite: bytes, target, out_dir: Path, inputs=None, seed: int 
     """The flashable image when the board has a UART (samples and tflite-micro's outputs for
     them in flash; prints PASS/FAIL), else the semihosting image. ELF, map and sources stay in
     out_dir."""
-    from pipeline.compiler.host import compile_model, random_inputs
+    from pipeline.compiler.sources import compile_model, random_inputs
     from pipeline.firmware import build
     from pipeline.runtimes.isolated import reference_outputs     # the model is untrusted
     target = targets.resolve(target)
@@ -71,7 +71,7 @@ def verify_mcu(tflite: bytes, target, inputs: np.ndarray | None, samples: int, s
                optimize: str = "auto") -> dict:
     """Run `samples` inputs (random unless given) on the emulated MCU in one QEMU run and compare
     every output with the tflite-micro interpreter bit for bit."""
-    from pipeline.compiler.host import compile_model, random_inputs
+    from pipeline.compiler.sources import compile_model, random_inputs
     from pipeline.runtimes.isolated import reference_outputs     # the model is untrusted
     from pipeline.stages.verify import compare
     target = targets.resolve(target)
@@ -91,7 +91,7 @@ def verify_mcu(tflite: bytes, target, inputs: np.ndarray | None, samples: int, s
 def bench_mcu(tflite: bytes, target, samples: int = 2, seed: int = 0, optimize: str = "auto") -> dict:
     """Instructions per inference (QEMU plugin, between bench_start/bench_stop), MACs, peak
     stack (painting), RAM (static + peak stack) and flash (ELF), weights, TFLM's arena."""
-    from pipeline.compiler.host import compile_model, random_inputs
+    from pipeline.compiler.sources import compile_model, random_inputs
     from pipeline.firmware.macs import macs_per_op
     from pipeline.runtimes.isolated import tflm_arena_bytes     # the model is untrusted
     target = targets.resolve(target)

@@ -65,20 +65,9 @@ def for_target(target) -> Board:
 
 
 def cflags(target) -> list[str]:
-    flags = list(target.emulator.get("cflags", []))
+    """The target's compiler flags (targets.Target.cflags), refused when there are none."""
+    flags = list(target.cflags)
     if not flags:
         raise UserError(f"target '{target.name}' has no compiler flags",
                         f"add cflags = [\"-mcpu=...\", ...] to [emulator] in targets/{target.name}.toml")
     return flags
-
-
-def kernel_variants(target) -> list[str]:
-    """Kernel folders, most specific last: a file in a later folder replaces the same-named
-    file of an earlier one (targets/kernels/<variant>/, one instruction set per folder)."""
-    feats = set(target.features)
-    out = ["reference"]
-    if "dsp" in feats:
-        out.append("dsp")
-    if "mve" in feats:
-        out.append("mve")
-    return out

@@ -18,15 +18,13 @@ import numpy as np
 from pipeline.errors import UserError
 from pipeline.firmware import boards
 from pipeline.firmware.elf import Elf
+from pipeline.targets import CODE_ESTIMATE, kernel_dir
 
 GCC = "arm-none-eabi-gcc"
 # Release flags as a product would ship them; -g only adds debug sections (not in flash) for
 # addr2line, which maps a faulting address back to model.c's "op N KIND" comments.
 OPT = ["-O2", "-g", "-ffunction-sections", "-fdata-sections", "-fno-common"]
 WARN = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-Wno-unused-function"]
-# Headroom the budget check adds for code that is not weights: kernels, harness, start-up
-# (measured: 6-15 KiB at -O2; the real figure comes from the ELF after the build).
-CODE_ESTIMATE = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -109,10 +107,9 @@ def _samples_files(src, inputs: np.ndarray, expected: np.ndarray) -> dict:
 
 def _copy_kernels(target, dest: Path) -> list[str]:
     """Reference kernels, then the target's variant folders over them (same file names)."""
-    from pipeline.compiler.host import kernel_dir
     dest.mkdir(parents=True, exist_ok=True)
     chosen = {}
-    for v in boards.kernel_variants(target):
+    for v in target.kernel_variants:
         d = kernel_dir(v)
         if d.is_dir():
             for f in sorted(d.iterdir()):

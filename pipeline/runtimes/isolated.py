@@ -68,7 +68,7 @@ def _run(job: str, tflite: bytes, x: np.ndarray | None = None):
 
 
 def reference_outputs(tflite: bytes, x: np.ndarray) -> np.ndarray:
-    """compiler.host.reference_outputs, contained: packed inputs (N, elements) -> outputs."""
+    """runtimes.tflm.reference_outputs, contained: packed inputs (N, elements) -> outputs."""
     return _run("tflm", tflite, x)
 
 
@@ -88,7 +88,7 @@ def _child(job: str, d: Path) -> int:
     model = (d / "model.tflite").read_bytes()
     try:
         if job == "tflm":
-            from pipeline.compiler.host import reference_outputs as run
+            from pipeline.runtimes.tflm import reference_outputs as run
             np.save(d / "outputs.npy", run(model, np.load(d / "inputs.npy")), allow_pickle=False)
         elif job == "litert":
             from pipeline.linux import guest

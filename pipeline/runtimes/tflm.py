@@ -127,3 +127,26 @@ def arena_used_bytes(model: bytes) -> int:
     if not m:
         raise RuntimeError(f"tflite-micro printed no arena total: {text[:200]!r}")
     return int(m.group(1))
+
+
+def reference_outputs(tflite: bytes, inputs: np.ndarray) -> np.ndarray:
+    """tflite-micro interpreter on packed inputs (N, input_elements) -> packed outputs, every
+    input and output in model order as the AOT builds take and give them (its arena sized from
+    the model; a model it cannot load or run is a UserError)."""
+    from pipeline.compiler.reader import read
+    g = read(bytes(tflite))
+    acts = sum(t.nbytes for t in g.tensors if t.data is None)
+    interp = interpreter(tflite, arena_hint(acts, len(g.tensors), len(g.ops)))
+    ins = [interp.get_input_details(k) for k in range(len(g.inputs))]
+    outs_d = list(g.outputs)
+    result = []
+    for x in inputs:
+        off = 0
+        for k, d in enumerate(ins):
+            n = int(np.prod(d["shape"]))
+            interp.set_input(np.asarray(x[off:off + n], dtype=d["dtype"]).reshape(d["shape"]), k)
+            off += n
+        invoke(interp)
+        result.append(np.concatenate([np.array(interp.get_output(k)).reshape(-1)
+                                      for k in range(len(outs_d))]))
+    return np.stack(result)

@@ -14,7 +14,8 @@ SAMPLES = 12
 
 @pytest.fixture(scope="session")
 def op_suite(tmp_path_factory):
-    from pipeline.compiler.host import build_host, compile_model
+    from pipeline.runtimes.host import build_host
+    from pipeline.compiler.sources import compile_model
     from tests.compiler.convert import to_int8_tflite
     from tests.compiler.opcases import FAMILIES, build_family
 

@@ -7,7 +7,7 @@ from pipeline.errors import UserError
 
 
 def _compile(tfl):
-    from pipeline.compiler.host import compile_model
+    from pipeline.compiler.sources import compile_model
     return compile_model(tfl, "host")
 
 

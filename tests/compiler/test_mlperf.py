@@ -10,7 +10,8 @@ from pipeline.compiler.mlperf import REFERENCE_MODELS
 @pytest.fixture(scope="module")
 def mlperf_build(tmp_path_factory):
     from pipeline.compiler import mlperf
-    from pipeline.compiler.host import build_host, compile_model
+    from pipeline.runtimes.host import build_host
+    from pipeline.compiler.sources import compile_model
     tfls = {n: mlperf.build(n) for n in REFERENCE_MODELS}
     srcs = {n: compile_model(tfls[n], "host", prefix=f"{n}_") for n in REFERENCE_MODELS}
     exe = build_host([srcs[n] for n in REFERENCE_MODELS], tmp_path_factory.mktemp("mlperf"),
@@ -20,7 +21,9 @@ def mlperf_build(tmp_path_factory):
 
 @pytest.mark.parametrize("name", REFERENCE_MODELS)
 def test_mlperf_bitexact_and_smaller(mlperf_build, name):
-    from pipeline.compiler.host import random_inputs, reference_outputs, run_host
+    from pipeline.compiler.sources import random_inputs
+    from pipeline.runtimes.tflm import reference_outputs
+    from pipeline.runtimes.host import run_host
     from pipeline.runtimes.tflm import arena_used_bytes
     tfls, srcs, exe = mlperf_build
     src = srcs[name]

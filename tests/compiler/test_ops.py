@@ -10,7 +10,9 @@ from tests.compiler.opcases import FAMILIES
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_op_bitexact(op_suite, family):
-    from pipeline.compiler.host import random_inputs, reference_outputs, run_host
+    from pipeline.compiler.sources import random_inputs
+    from pipeline.runtimes.tflm import reference_outputs
+    from pipeline.runtimes.host import run_host
     exe, built, failures, index = op_suite
     if family in failures:
         raise failures[family][0]

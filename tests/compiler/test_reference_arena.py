@@ -52,7 +52,7 @@ def test_a_model_the_interpreter_cannot_load_is_one_line(big_add, monkeypatch):
     # in this process: `verify` runs the interpreter in a sandboxed child (runtimes/isolated.py),
     # which a monkeypatch does not reach; the child hands the same UserError back as one line
     import numpy as np
-    from pipeline.compiler.host import reference_outputs
+    from pipeline.runtimes.tflm import reference_outputs
     monkeypatch.setattr(tflm, "ARENA_MAX", 64 << 10)
     with pytest.raises(UserError, match="65,536-byte arena"):
         reference_outputs(big_add.read_bytes(), np.zeros((1, 128 * 128 * 3 * 2), np.int8))

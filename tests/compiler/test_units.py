@@ -60,8 +60,9 @@ def test_emission_is_deterministic_and_float_edges_work(tmp_path):
     import keras
     import tensorflow as tf
     from pipeline.stages.verify import compare
-    from pipeline.compiler.host import (build_host, compile_model, random_inputs,
-                                        reference_outputs, run_host)
+    from pipeline.runtimes.host import build_host, run_host
+    from pipeline.compiler.sources import compile_model, random_inputs
+    from pipeline.runtimes.tflm import reference_outputs
     x = keras.Input((5, 5, 2), batch_size=1, name="in000")
     m = keras.Model(x, keras.layers.Conv2D(3, 3, activation="tanh")(x))
     rng = np.random.default_rng(0)

@@ -81,7 +81,7 @@ def test_auto_keeps_int8_weights_when_the_flash_budget_is_tight(models):
     from dataclasses import replace
 
     from pipeline import targets
-    from pipeline.compiler.host import compile_model
+    from pipeline.compiler.sources import compile_model
     m4 = targets.load("cortex-m4")
     roomy = compile_model(models["ic_resnet8"], m4)
     int8 = compile_model(models["ic_resnet8"], m4, optimize="size")
@@ -105,7 +105,7 @@ def test_scratch_size_is_checked_against_the_kernel(models, monkeypatch, tmp_pat
     that under-counts cannot build firmware."""
     from pipeline import targets
     from pipeline.compiler import scratch
-    from pipeline.compiler.host import compile_model
+    from pipeline.compiler.sources import compile_model
     from pipeline.firmware import build
     monkeypatch.setitem(scratch.NEEDS, ("CONV_2D", "dsp"),
                         (lambda f: scratch.conv_dsp(f) - 4, scratch.conv_macro))

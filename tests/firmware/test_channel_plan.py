@@ -77,7 +77,8 @@ def _conv_ops(tfl: bytes) -> dict[int, int]:
 def _run(tfl: bytes, target: str, optimize: str):
     """(per-op instructions, the compiled program's conv fields by out_c), bit-exact asserted"""
     from pipeline import targets
-    from pipeline.compiler.host import compile_model, random_inputs, reference_outputs
+    from pipeline.compiler.sources import compile_model, random_inputs
+    from pipeline.runtimes.tflm import reference_outputs
     from pipeline.firmware import emulate
     src = compile_model(tfl, targets.resolve(target), optimize=optimize)
     x = random_inputs(src, 3, seed=9)

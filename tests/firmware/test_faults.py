@@ -29,7 +29,7 @@ __attribute__((noinline)) void broken_kernel(int8_t *out) { out[0] = (int8_t)bro
 
 
 def sources(kind: str):
-    from pipeline.compiler.host import Sources
+    from pipeline.compiler.sources import Sources
     c = f"""#include <stdint.h>
 #include <string.h>
 #include "model.h"

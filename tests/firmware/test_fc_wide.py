@@ -63,7 +63,7 @@ def dense_model() -> bytes:
 def _fcs(tfl: bytes, optimize: str) -> dict:
     """out_depth -> (kernel function, fields) of the model compiled for the M4"""
     from pipeline import targets
-    from pipeline.compiler.host import compile_model
+    from pipeline.compiler.sources import compile_model
     from pipeline.compiler import layouts
     seen = {}
     real_apply = layouts.apply

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from pipeline.compiler import features
-from pipeline.compiler.host import kernel_dir
+from pipeline.targets import kernel_dir
 
 
 def _on(src) -> set[str]:
@@ -48,7 +48,7 @@ def test_flags_of_mlperf_layers():
     6-, 12-output steps, a pair loop; int8 rows with --optimize size; M55 uses no DSP conv or
     depthwise."""
     from pipeline.compiler import mlperf
-    from pipeline.compiler.host import compile_model
+    from pipeline.compiler.sources import compile_model
     src = compile_model(mlperf.build("kws_dscnn"), "cortex-m4")
     assert _on(src) == {"ED_USE_DW_STRIP", "ED_USE_DW_STRIP_S1_5", "ED_USE_CONV_GEMM24",
                         "ED_USE_CONV_GEMM24_U8"}
@@ -68,7 +68,8 @@ def test_gated_paths_fall_back_bitexact(kws, tmp_path):
     the pixel path, the 1x1 convs the C GEMM (more instructions), outputs identical to
     tflite-micro's and to the ungated firmware's; the gated code is not linked, flash shrinks."""
     from pipeline import targets
-    from pipeline.compiler.host import compile_model, random_inputs, reference_outputs
+    from pipeline.compiler.sources import compile_model, random_inputs
+    from pipeline.runtimes.tflm import reference_outputs
     from pipeline.firmware import build, emulate
     from pipeline.firmware.elf import Elf
     target = targets.resolve("cortex-m4")
@@ -105,7 +106,7 @@ def test_the_mirror_leaves_no_layer_on_a_fallback(optimize):
     is GCC laying out the dispatch code differently)."""
     from pipeline import targets
     from pipeline.compiler import mlperf
-    from pipeline.compiler.host import compile_model, random_inputs
+    from pipeline.compiler.sources import compile_model, random_inputs
     from pipeline.firmware import emulate
     from tests.firmware.conftest import op_families
     target = targets.resolve("cortex-m4")

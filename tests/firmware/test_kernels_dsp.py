@@ -75,7 +75,7 @@ def test_requantization_matches_reference(tmp_path):
     included, built for the host with UBSan (plain C: same integer semantics as on the M4)."""
     import shutil
     import subprocess
-    from pipeline.compiler.host import kernel_dir
+    from pipeline.targets import kernel_dir
     cc = shutil.which("gcc") or shutil.which("cc")
     if cc is None:
         pytest.skip("no host C compiler")

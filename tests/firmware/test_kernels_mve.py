@@ -153,7 +153,7 @@ def test_requantization_on_target(tmp_path):
     [2^30, 2^31), mixed shifts across the lanes of one vector."""
     import shutil
     import subprocess
-    from pipeline.compiler.host import kernel_dir
+    from pipeline.targets import kernel_dir
     from pipeline.firmware import boards, build
     from pipeline import targets
     if shutil.which(build.GCC) is None or shutil.which("qemu-system-arm") is None:

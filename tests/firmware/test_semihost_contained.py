@@ -47,7 +47,7 @@ int model_invoke(const int8_t *in, int8_t *out) {
 @pytest.fixture
 def attack(tmp_path):
     """Sources of the hostile model and the host paths it aims at (all outside QEMU's dir)."""
-    from pipeline.compiler.host import Sources
+    from pipeline.compiler.sources import Sources
     paths = {"TOUCHED": f"/tmp/edgedistill-touched-{uuid.uuid4().hex}", "ECHOED": tmp_path / "echoed",
              "OPENED": tmp_path / "opened", "SECRET": tmp_path / "secret"}
     paths["SECRET"].write_text("secret")
@@ -148,7 +148,7 @@ def listener():
 
 
 def _net_sources(port):
-    from pipeline.compiler.host import Sources
+    from pipeline.compiler.sources import Sources
     return Sources({"model.h": HEADER, "model.c": NET_C.replace("@PORT@", str(port))}, "", 16, 0, "",
                    "int8", ((1, 4),), ((1, 4),), ("CUSTOM",))
 

@@ -23,7 +23,7 @@ def test_verify_mcu_bitexact(models, model, target):
 
 def test_verify_given_inputs_match_host(small_model):
     """Given inputs (not random) go through in order: the MCU equals the host build."""
-    from pipeline.compiler.host import verify_host
+    from pipeline.runtimes.host import verify_host
     from pipeline.firmware import verify_mcu
     x = np.random.default_rng(5).integers(-128, 128, size=(21, 28, 28, 1), dtype=np.int8)
     r = verify_mcu(small_model, "cortex-m4", x, samples=20)

@@ -1,6 +1,6 @@
-"""Host target: compile, build with gcc, run natively, verify against the tflite-micro interpreter.
+"""Host target: build the compiled C with gcc, run it natively, verify it against the
+tflite-micro interpreter.
 
-    compile_model(tflite, target) -> Sources          (pure: bytes in, texts out)
     build_host([sources...], out_dir) -> executable   (one binary can hold many models)
     run_host(exe, inputs, model=0) -> outputs         (N samples through a file, one process)
     verify_host(tflite, inputs, samples) -> {...}     (the JSON of `edgedistill verify --json`)
@@ -9,14 +9,15 @@
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from pipeline import sandbox
+from pipeline.compiler.sources import Sources, compile_model, random_inputs
 from pipeline.errors import UserError
 from pipeline.stages.verify import compare
+from pipeline.targets import kernel_dir
 
 # Limits of one run_host run. The harness is single-threaded (CPU seconds = wall seconds, the
 # same bound as the 600 s timeout) and its arena is static: the MLPerf Tiny models stay under
@@ -29,80 +30,6 @@ HOST_LIMITS = sandbox.Limits(cpu_s=600, address_space=1 * sandbox.GiB, file_size
 # allocator_may_return_null: one huge malloc returns NULL.
 SANITIZED_LIMITS = sandbox.Limits(cpu_s=600, address_space=None, file_size=256 * sandbox.MiB)
 ASAN_OPTIONS = "hard_rss_limit_mb=1024:max_allocation_size_mb=1024:allocator_may_return_null=1"
-
-
-@dataclass(frozen=True)
-class Sources:
-    files: dict                  # file name -> text: {prefix}model.c, {prefix}model.h
-                                 # (+ kernel_features.h without a prefix: features.py)
-    prefix: str
-    arena_bytes: int
-    weights_bytes: int           # const arrays: weights, bias, per-channel parameters
-    plan_text: str
-    io_dtype: str                # "int8" | "float32"
-    input_shapes: tuple
-    output_shapes: tuple
-    ops: tuple                   # op kinds, in call order
-    wide_weights: bool = False   # conv / fully connected weights widened to int16 (layouts.py)
-
-    @property
-    def input_elements(self) -> int:
-        return sum(int(np.prod(s)) for s in self.input_shapes)
-
-    @property
-    def output_elements(self) -> int:
-        return sum(int(np.prod(s)) for s in self.output_shapes)
-
-
-def kernel_dir(variant: str = "reference") -> Path:
-    from pipeline.paths import data_dir
-    return data_dir("targets") / "kernels" / variant
-
-
-def _variants(profile) -> list[str]:
-    """Kernel folders the target builds with: the host (and no target) uses reference/ only."""
-    if profile is None or profile.kind != "mcu":
-        return ["reference"]
-    from pipeline.firmware.boards import kernel_variants
-    return kernel_variants(profile)
-
-
-def _flash_room(profile, program) -> int | None:
-    """Flash the target's budget leaves beside the int8 weights and the code, or None."""
-    from pipeline.compiler.layouts import const_bytes
-    if profile is None or not profile.flash_bytes:
-        return None
-    from pipeline.firmware.build import CODE_ESTIMATE
-    return profile.flash_bytes - const_bytes(program) - CODE_ESTIMATE
-
-
-def compile_model(tflite: bytes, target=None, prefix: str = "", optimize: str = "auto") -> Sources:
-    """Stage function: .tflite bytes (+ target profile) -> generated C sources. `optimize`
-    (auto | speed | size) chooses weight layouts that trade flash for speed (layouts.py)."""
-    from pipeline.compiler import deadchannels, features, layouts
-    from pipeline.compiler.emit import Emitter
-    from pipeline.compiler.lower import lower
-    from pipeline.compiler.planner import plan
-    from pipeline.compiler.reader import read
-    from pipeline.compiler.scratch import assign, variant_of
-    from pipeline.targets import resolve
-    program = lower(read(bytes(tflite)))
-    deadchannels.prune(program)
-    profile = None if target is None else resolve(target)
-    variants = _variants(profile)
-    wide = layouts.apply(program, variant_of("conv.c", variants), optimize, _flash_room(profile, program),
-                         fc_variant=variant_of("fully_connected.c", variants))
-    assign(program, variants)
-    p = plan(program)
-    em = Emitter(program, p, prefix=prefix, source=bytes(tflite))
-    files = {f"{prefix}model.h": em.header(), f"{prefix}model.c": em.source()}
-    if not prefix:   # one model: its kernels need only the paths its layers take
-        files[features.HEADER] = features.header(features.flags(program, variants))
-    g = program.graph
-    return Sources(files, prefix, p.arena_bytes, em.weights_bytes, p.format(), program.io_dtype,
-                   tuple(g.tensors[t].shape for t in program.inputs),
-                   tuple(g.tensors[t].shape for t in program.outputs),
-                   tuple(c.kind for c in program.calls), wide)
 
 
 def _harness(models: list[Sources]) -> str:
@@ -200,36 +127,6 @@ def run_host(exe: Path, inputs: np.ndarray, model: int = 0, out_elements: int | 
             raise RuntimeError(f"{exe.name} {sandbox.describe(r.returncode)}: {err}")
         out = np.frombuffer(fout.read_bytes(), dtype=out_dtype)
     return out.reshape(n, -1 if out_elements is None else out_elements)
-
-
-def reference_outputs(tflite: bytes, inputs: np.ndarray) -> np.ndarray:
-    """tflite-micro interpreter on packed inputs (N, input_elements) -> packed outputs (its arena
-    sized from the model; a model it cannot load or run is a UserError: runtimes/tflm.py)."""
-    from pipeline.compiler.reader import read
-    from pipeline.runtimes import tflm
-    g = read(bytes(tflite))
-    acts = sum(t.nbytes for t in g.tensors if t.data is None)
-    interp = tflm.interpreter(tflite, tflm.arena_hint(acts, len(g.tensors), len(g.ops)))
-    ins = [interp.get_input_details(k) for k in range(len(g.inputs))]
-    outs_d = list(g.outputs)
-    result = []
-    for x in inputs:
-        off = 0
-        for k, d in enumerate(ins):
-            n = int(np.prod(d["shape"]))
-            interp.set_input(np.asarray(x[off:off + n], dtype=d["dtype"]).reshape(d["shape"]), k)
-            off += n
-        tflm.invoke(interp)
-        result.append(np.concatenate([np.array(interp.get_output(k)).reshape(-1)
-                                      for k in range(len(outs_d))]))
-    return np.stack(result)
-
-
-def random_inputs(src: Sources, samples: int, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    if src.io_dtype == "int8":
-        return rng.integers(-128, 128, size=(samples, src.input_elements), dtype=np.int8)
-    return rng.standard_normal((samples, src.input_elements)).astype(np.float32)
 
 
 def verify_host(tflite: bytes, inputs: np.ndarray | None, samples: int, seed: int = 0,

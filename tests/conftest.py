@@ -60,3 +60,18 @@ def digits_distilled(tmp_path_factory):
         info, verbs = run_until_distill(recipe, root / "run")
     return {"recipe": recipe, "cache": root / "cache", "out": root / "run", "info": info, "verbs": verbs}
 
+
+class _MlperfBuilds(dict):
+    """name -> mlperf.build(name) (seed 0), each converted on first use."""
+
+    def __missing__(self, name):
+        from pipeline.compiler import mlperf
+        self[name] = mlperf.build(name)
+        return self[name]
+
+
+@pytest.fixture(scope="session")
+def mlperf_models():
+    """The MLPerf Tiny reference architectures (random weights, seed 0) as int8 .tflite bytes,
+    each converted once per session however many suites use it (a conversion takes seconds)."""
+    return _MlperfBuilds()

@@ -204,12 +204,11 @@ MLPERF = ["kws_dscnn", "ic_resnet8", "vww_mobilenet_v1_025", "ad_autoencoder"]
 
 
 @pytest.fixture(scope="module")
-def dead_mlperf(tmp_path_factory):
+def dead_mlperf(tmp_path_factory, mlperf_models):
     """The four architectures with dead channels, compiled into ONE executable built with
     AddressSanitizer and UndefinedBehaviorSanitizer (one build, not one per architecture)."""
-    from pipeline.compiler import mlperf
     from tests.compiler.hostbuild import HostBuild
-    tfls = {name: _kill_channels(mlperf.build(name), seed=5, frac=0.4) for name in MLPERF}
+    tfls = {name: _kill_channels(mlperf_models[name], seed=5, frac=0.4) for name in MLPERF}
     return HostBuild(tfls, tmp_path_factory.mktemp("dead_mlperf"), sanitize=True)
 
 

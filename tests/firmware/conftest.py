@@ -12,10 +12,10 @@ MCU_TARGETS = ("cortex-m0plus", "cortex-m4", "cortex-m7", "cortex-m55", "stm32f4
 
 
 @pytest.fixture(scope="session")
-def models() -> dict:
+def models(mlperf_models) -> dict:
     from pipeline.compiler import mlperf
     from pipeline.zoo import random_int8
-    out = {n: mlperf.build(n) for n in mlperf.REFERENCE_MODELS}
+    out = {n: mlperf_models[n] for n in mlperf.REFERENCE_MODELS}      # shared with other suites
     out["student_cnn"] = random_int8("student", "cnn", (28, 28, 1))
     out["student_ds_cnn"] = random_int8("student", "ds-cnn", (32, 32, 3))
     return out

@@ -48,7 +48,7 @@ def candidates(input_shape, recipe_student=None, quick: bool = False) -> list[Ca
                     kw["blocks"] = list(blocks)
                 out.append(Candidate("ds-cnn", kw))
         if not quick:
-            out += [Candidate("ds-cnn", {"alpha": a, "stem_stride": 2}) for a in (0.5, 1.0)]
+            out += [Candidate("ds-cnn", {"alpha": a, "stem_stride": 2}) for a in alphas]
         out += [Candidate("cnn", {"width": w}) for w in ((4, 8) if quick else (4, 8, 16))]
     elif len(input_shape) == 2:
         widths, kernels = ((4, 8), (5,)) if quick else ((4, 8, 16, 32), (3, 5, 7))

@@ -55,10 +55,9 @@ def _hostile_text(m, S):
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory):
-    from pipeline.compiler import mlperf
+def models(tmp_path_factory, mlperf_models):
     d = tmp_path_factory.mktemp("untrusted")
-    benign = mlperf.build("kws_dscnn")
+    benign = mlperf_models["kws_dscnn"]
     paths = {"benign": d / "benign.tflite", "hostile": d / "hostile.tflite"}
     paths["benign"].write_bytes(benign)
     paths["hostile"].write_bytes(_edit(benign, _hostile_text))
@@ -88,22 +87,33 @@ def _assert_inert(text: str, where: str, ascii_only: bool = True):
         assert piece not in text, f"{where}: {piece!r} raw"
 
 
-def test_compile_host_names_stay_in_comments(models, tmp_path):
+@pytest.fixture(scope="module")
+def host_compiled(models, tmp_path_factory):
+    """`compile MODEL --target host` of the benign and the hostile model, once for the module:
+    {kind: (exit code, output, out dir, preprocessed model.c or None)}."""
+    d, got = tmp_path_factory.mktemp("host_compiled"), {}
+    for kind in ("benign", "hostile"):
+        out = d / kind
+        r = _cli("compile", models[kind], "--target", "host", "--out", out)
+        code = _preprocessed(["gcc"], out / "model.c", [out, out / "kernels"]) if r.exit_code == 0 else None
+        got[kind] = (r.exit_code, r.output, out, code)
+    return got
+
+
+def test_compile_host_names_stay_in_comments(host_compiled):
     code = {}
     for kind in ("benign", "hostile"):
-        out = tmp_path / kind
-        r = _cli("compile", models[kind], "--target", "host", "--out", out)
-        assert r.exit_code == 0, r.output
+        exit_code, output, out, code[kind] = host_compiled[kind]
+        assert exit_code == 0, output
         for f in ("model.c", "model.h", "memory_plan.txt"):
             _assert_inert((out / f).read_text(), f"{kind} {f}")
-        code[kind] = _preprocessed(["gcc"], out / "model.c", [out, out / "kernels"])
     assert code["hostile"] == code["benign"]
     # the names are there, escaped: the memory plan still names tensors
-    plan = (tmp_path / "hostile" / "memory_plan.txt").read_text()
+    plan = (host_compiled["hostile"][2] / "memory_plan.txt").read_text()
     assert "\\052/ int pwned(void){return 42;} /\\052" in plan
 
 
-def test_a_payload_shaped_to_compile_stays_a_comment(models, tmp_path):
+def test_a_payload_shaped_to_compile_stays_a_comment(models, host_compiled, tmp_path):
     """Raw, this name would compile (a tentative definition between two comments, repeatable): the build
     alone proves nothing, the preprocessed code and the symbol table do."""
     from pipeline.compiler.reader import read
@@ -114,13 +124,12 @@ def test_a_payload_shaped_to_compile_stays_a_comment(models, tmp_path):
         m.subgraphs[0].tensors[inner].name = b"*/ int pwned_marker; /*"
     p = tmp_path / "shaped.tflite"
     p.write_bytes(_edit(models["benign"].read_bytes(), one_name))
-    code = {}
-    for kind, model in (("benign", models["benign"]), ("shaped", p)):
-        out = tmp_path / kind
-        r = _cli("compile", model, "--target", "host", "--out", out)
-        assert r.exit_code == 0, r.output
-        code[kind] = _preprocessed(["gcc"], out / "model.c", [out, out / "kernels"])
-    assert code["shaped"] == code["benign"]
+    exit_code, output, _, benign = host_compiled["benign"]      # the module's benign compile
+    assert exit_code == 0, output
+    out = tmp_path / "shaped"
+    r = _cli("compile", p, "--target", "host", "--out", out)
+    assert r.exit_code == 0, r.output
+    assert _preprocessed(["gcc"], out / "model.c", [out, out / "kernels"]) == benign
     nm = subprocess.run(["nm", str(tmp_path / "shaped" / "model_host")], capture_output=True, text=True)
     assert "pwned_marker" not in nm.stdout
 
@@ -301,17 +310,16 @@ def test_one_line_without_traceback_from_a_real_process(hostile, tmp_path):
     assert "buffer index" in r.stderr
 
 
-def test_the_checks_pass_every_real_model():
+def test_the_checks_pass_every_real_model(mlperf_models):
     """No false alarm on the field's trained models (dead channels, skewed ranges) when present,
     nor on the random-weight MLPerf architectures."""
     from pathlib import Path
 
-    from pipeline.compiler import mlperf
     from pipeline.compiler.reader import check
     shared = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "mlperf-tiny"
     for p in sorted(shared.glob("*.tflite")):
         check(p.read_bytes())
-    check(mlperf.build("ad_autoencoder"))
+    check(mlperf_models["ad_autoencoder"])       # converted once per session (tests/conftest.py)
 
 
 # ---- a model the reference interpreter crashes on ----------------------------------------------

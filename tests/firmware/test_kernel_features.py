@@ -28,9 +28,8 @@ def _with_flags(src, **values):
 
 
 @pytest.fixture(scope="module")
-def kws() -> bytes:
-    from pipeline.compiler import mlperf
-    return mlperf.build("kws_dscnn")
+def kws(mlperf_models) -> bytes:
+    return mlperf_models["kws_dscnn"]          # converted once per session (tests/conftest.py)
 
 
 def test_flags_match_the_c():
@@ -42,17 +41,16 @@ def test_flags_match_the_c():
     assert sorted(c) == sorted(features.FLAGS)
 
 
-def test_flags_of_mlperf_layers():
+def test_flags_of_mlperf_layers(mlperf_models):
     """KWS: 5-wide stride-1 depthwise planes (strip path, its 5-output step) and 1x1 / 10x4 convs
     in triples (K4 / 4 = 16 and 10: the u8 and u2 loops); VWW adds stride 2, ring rows and 3-,
     6-, 12-output steps, a pair loop; int8 rows with --optimize size; M55 uses no DSP conv or
     depthwise."""
-    from pipeline.compiler import mlperf
     from pipeline.compiler.sources import compile_model
-    src = compile_model(mlperf.build("kws_dscnn"), "cortex-m4")
+    src = compile_model(mlperf_models["kws_dscnn"], "cortex-m4")
     assert _on(src) == {"ED_USE_DW_STRIP", "ED_USE_DW_STRIP_S1_5", "ED_USE_CONV_GEMM24",
                         "ED_USE_CONV_GEMM24_U8"}
-    vww = mlperf.build("vww_mobilenet_v1_025")
+    vww = mlperf_models["vww_mobilenet_v1_025"]
     on = _on(compile_model(vww, "cortex-m4"))
     assert {"ED_USE_DW_STRIP", "ED_USE_DW_RING"} <= on and "ED_USE_DW_PAIRS" not in on
     assert not any("GEMM8" in f for f in on)    # its last conv (2 channels): GEMM16, pairs only
@@ -96,8 +94,15 @@ def test_gated_paths_fall_back_bitexact(kws, tmp_path):
     assert not {"ed_dw_strip_s1_5", "ed_conv_dsp_gemm24_u8"} & syms["gated"]
 
 
+@pytest.fixture(scope="module")
+def mirror_families() -> dict:
+    """The op families at seed 7300, converted once for both `optimize` cases (was once each)."""
+    from tests.firmware.conftest import op_families
+    return op_families(7300)
+
+
 @pytest.mark.parametrize("optimize", ("auto", "size"))
-def test_the_mirror_leaves_no_layer_on_a_fallback(optimize):
+def test_the_mirror_leaves_no_layer_on_a_fallback(optimize, mlperf_models, mirror_families):
     """features.py must switch on every path a layer takes, or the layer silently runs a slower
     fallback: over the random conv and depthwise families (dozens of shapes: strides, padding,
     odd channel counts) and VWW (the strip and ring depthwise paths and their step kernels, pair
@@ -105,14 +110,11 @@ def test_the_mirror_leaves_no_layer_on_a_fallback(optimize):
     stay within 3 % of those with every path compiled in (a fallback costs 1.5-3x; what is left
     is GCC laying out the dispatch code differently)."""
     from pipeline import targets
-    from pipeline.compiler import mlperf
     from pipeline.compiler.sources import compile_model, random_inputs
     from pipeline.firmware import emulate
-    from tests.firmware.conftest import op_families
     target = targets.resolve("cortex-m4")
-    models = op_families(7300)
-    models = {"conv": models["conv"], "depthwise": models["depthwise"],
-              "vww": mlperf.build("vww_mobilenet_v1_025")}
+    models = {"conv": mirror_families["conv"], "depthwise": mirror_families["depthwise"],
+              "vww": mlperf_models["vww_mobilenet_v1_025"]}
     for fam, tfl in models.items():
         src = compile_model(tfl, target, optimize=optimize)
         everything = _with_flags(src, **{f: 1 for f in features.FLAGS})

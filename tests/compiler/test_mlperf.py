@@ -8,11 +8,10 @@ from pipeline.compiler.mlperf import REFERENCE_MODELS
 
 
 @pytest.fixture(scope="module")
-def mlperf_build(tmp_path_factory):
-    from pipeline.compiler import mlperf
+def mlperf_build(tmp_path_factory, mlperf_models):
     from pipeline.runtimes.host import build_host
     from pipeline.compiler.sources import compile_model
-    tfls = {n: mlperf.build(n) for n in REFERENCE_MODELS}
+    tfls = {n: mlperf_models[n] for n in REFERENCE_MODELS}     # converted once per session
     srcs = {n: compile_model(tfls[n], "host", prefix=f"{n}_") for n in REFERENCE_MODELS}
     exe = build_host([srcs[n] for n in REFERENCE_MODELS], tmp_path_factory.mktemp("mlperf"),
                      sanitize=True, opt="-O2")

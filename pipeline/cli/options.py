@@ -69,10 +69,9 @@ def run_stages(until: str, recipe, target, out, quick, teacher_path, student_pat
     from pipeline import config, targets
     from pipeline.cli.quiet import import_tensorflow
     from pipeline.run import run
-    if budget is not None:          # a malformed --budget fails before TensorFlow loads
+    if budget is not None:
         from pipeline.search.budget import parse
         budget = parse(budget)
-    import_tensorflow()
     r = config.load_recipe(recipe, quick=quick)
     if teacher_path is not None:
         r = config.with_overrides(r, teacher={"path": str(teacher_path)})
@@ -104,4 +103,5 @@ def run_stages(until: str, recipe, target, out, quick, teacher_path, student_pat
         name = r.name if data is None or display_name(data) == r.name else f"{display_name(data)}-{r.name}"
         out = Path("runs") / f"{name}{'-quick' if quick else ''}-{t.name}"
     click.echo(f"edgedistill: recipe {r.name}{' (quick)' if quick else ''}, target {t.name}, run dir {out}")
+    import_tensorflow()     # after every check above: a refused recipe, target or option costs no TF start-up
     return run(r, t, out, until=until, force=force)

@@ -51,7 +51,7 @@ def command(model, target, as_json, per_op, optimize):
     click.echo(f"  RAM (static + stack)   {r['ram_bytes']:>12,} B   (TFLM arena alone: "
                f"{r['tflm_arena_bytes'] if r['tflm_arena_bytes'] is not None else 'n/a'} B)")
     click.echo(f"  flash                  {r['flash_bytes']:>12,} B   (weights {r['weights_bytes']:,} B"
-               f"{', conv weights widened to int16: --optimize size keeps int8' if r['wide_weights'] else ''})")
+               f"{', weights widened to int16: --optimize size keeps int8' if r['wide_weights'] else ''})")
     if per_op:
         click.echo(f"\n  {'op':>4} {'kind':<20} {'instructions':>13} {'share':>6} {'MACs':>11} {'MAC/instr':>9}")
         for o in r["ops"]:

@@ -55,4 +55,4 @@ def command(model, target, out_dir, optimize):
         built = ""
     click.echo(f"compiled {path.name} for {profile.name}: {len(src.ops)} ops, arena "
                f"{src.arena_bytes} B, weights {src.weights_bytes} B"
-               f"{' (conv weights widened to int16)' if src.wide_weights else ''} -> {out}{built}")
+               f"{' (weights widened to int16)' if src.wide_weights else ''} -> {out}{built}")

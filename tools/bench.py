@@ -9,7 +9,9 @@ Runs, each from an empty run directory, on this machine:
   - `edgedistill run --recipe digits --quick`;
   - every other built-in recipe in full (tools/bench_recipes.py);
   - `run --budget` on fashion-mnist / stm32f405 at three budgets and the recipe student's own cost
-    (tools/bench_search.py).
+    (tools/bench_search.py);
+  - the kernels on every MCU target (tools/bench_aot.py, tools/bench_mcu.py), the trained MLPerf Tiny
+    models on the Cortex-M4 (tools/bench_trained.py), and the .tflite fuzzer.
 Figures come from each run's metrics.json and wall-clock time of the whole command.
 """
 
@@ -157,7 +159,7 @@ def fuzz_section(work: Path, cases: int = 10000) -> str:
             f"| {s['cases']:,} | {s['exit_0']:,} | {s['exit_2']:,} | {found} | {s['seconds']:.0f} s |\n")
 
 
-SECTIONS = ("pipeline", "kd", "student", "recipes", "search", "aot", "mcu", "fuzz")
+SECTIONS = ("pipeline", "kd", "student", "recipes", "search", "aot", "mcu", "trained", "fuzz")
 
 
 def _replace_section(text: str, section: str) -> str:
@@ -187,8 +189,9 @@ def main():
     import bench_mcu
     import bench_recipes
     import bench_search
+    import bench_trained
     makers = {"pipeline": pipeline_section, "student": student_section, "recipes": bench_recipes.section,
-              "kd": bench_kd.section, "search": bench_search.section,
+              "kd": bench_kd.section, "trained": bench_trained.section, "search": bench_search.section,
               "aot": lambda work: bench_aot.section(), "mcu": lambda work: bench_mcu.section(),
               "fuzz": fuzz_section}
     work = args.work or Path(tempfile.mkdtemp(prefix="edgedistill-bench-"))

@@ -41,6 +41,23 @@ static inline int8_t ed_fc_requant(const ed_fc_rq_t *r, int32_t acc, int32_t m, 
     return (int8_t)(v < r->lo ? r->lo : (v > r->hi ? r->hi : v));
 }
 
+/* Four outputs' accumulators requantized, then stored: all four computed before the first store
+ * (an int8 store may alias anything, so a store between them reloads the constants). Called with
+ * literal `right` and `full`, so each call site inlines one specialised copy. */
+static inline __attribute__((always_inline)) void ed_fc_store4(const ed_fc_rq_t *r, int32_t s0, int32_t s1,
+                                                               int32_t s2, int32_t s3, const int32_t *m,
+                                                               const int8_t *sh, int8_t *y, int right,
+                                                               int full) {
+    const int8_t r0 = ed_fc_requant(r, s0, m[0], sh[0], right, full);
+    const int8_t r1 = ed_fc_requant(r, s1, m[1], sh[1], right, full);
+    const int8_t r2 = ed_fc_requant(r, s2, m[2], sh[2], right, full);
+    const int8_t r3 = ed_fc_requant(r, s3, m[3], sh[3], right, full);
+    y[0] = r0;
+    y[1] = r1;
+    y[2] = r2;
+    y[3] = r3;
+}
+
 /* the n entries (n % 4 == 0) of x, widened with the offset, into words */
 static inline void ed_fc_widen(const int8_t *x, int32_t n, uint32_t off2, uint32_t *dst) {
     for (int32_t i = 0; i < n; i += 4, dst += 2) {

@@ -91,27 +91,12 @@ static void __attribute__((noinline)) wide_rows(const ed_fully_connected_params_
                 if (n > 2) y[2] = ed_fc_requant(&rq, s2, m[2], sh[2], 0, 0);
                 break;
             }
-            int8_t r0, r1, r2, r3;                  /* all four before the stores */
-            if (right && full) {
-                r0 = ed_fc_requant(&rq, s0, m[0], sh[0], 1, 1);
-                r1 = ed_fc_requant(&rq, s1, m[1], sh[1], 1, 1);
-                r2 = ed_fc_requant(&rq, s2, m[2], sh[2], 1, 1);
-                r3 = ed_fc_requant(&rq, s3, m[3], sh[3], 1, 1);
-            } else if (right) {
-                r0 = ed_fc_requant(&rq, s0, m[0], sh[0], 1, 0);
-                r1 = ed_fc_requant(&rq, s1, m[1], sh[1], 1, 0);
-                r2 = ed_fc_requant(&rq, s2, m[2], sh[2], 1, 0);
-                r3 = ed_fc_requant(&rq, s3, m[3], sh[3], 1, 0);
-            } else {
-                r0 = ed_fc_requant(&rq, s0, m[0], sh[0], 0, 0);
-                r1 = ed_fc_requant(&rq, s1, m[1], sh[1], 0, 0);
-                r2 = ed_fc_requant(&rq, s2, m[2], sh[2], 0, 0);
-                r3 = ed_fc_requant(&rq, s3, m[3], sh[3], 0, 0);
-            }
-            y[0] = r0;
-            y[1] = r1;
-            y[2] = r2;
-            y[3] = r3;
+            if (right && full)
+                ed_fc_store4(&rq, s0, s1, s2, s3, m, sh, y, 1, 1);
+            else if (right)
+                ed_fc_store4(&rq, s0, s1, s2, s3, m, sh, y, 1, 0);
+            else
+                ed_fc_store4(&rq, s0, s1, s2, s3, m, sh, y, 0, 0);
         }
     }
 }

@@ -129,17 +129,23 @@ def run_host(exe: Path, inputs: np.ndarray, model: int = 0, out_elements: int | 
     return out.reshape(n, -1 if out_elements is None else out_elements)
 
 
-def verify_host(tflite: bytes, inputs: np.ndarray | None, samples: int, seed: int = 0,
-                sanitize: bool = False) -> dict:
-    """Build the AOT C for this machine, run it on `samples` inputs (random unless given) and
-    compare with the tflite-micro interpreter bit for bit."""
-    src = compile_model(tflite, "host")
+def host_inputs(src, inputs: np.ndarray | None, samples: int, seed: int = 0) -> tuple[np.ndarray, type]:
+    """(the `samples` inputs flattened in the model's input type, random unless given; the
+    output type) for a compiled model `src`."""
     if inputs is None:
         x = random_inputs(src, samples, seed)
     else:
         x = np.asarray(inputs).reshape(len(inputs), -1)[:samples]
         x = x.astype(np.int8 if src.io_dtype == "int8" else np.float32)
-    out_dtype = np.int8 if src.io_dtype == "int8" else np.float32
+    return x, (np.int8 if src.io_dtype == "int8" else np.float32)
+
+
+def verify_host(tflite: bytes, inputs: np.ndarray | None, samples: int, seed: int = 0,
+                sanitize: bool = False) -> dict:
+    """Build the AOT C for this machine, run it on `samples` inputs (random unless given) and
+    compare with the tflite-micro interpreter bit for bit."""
+    src = compile_model(tflite, "host")
+    x, out_dtype = host_inputs(src, inputs, samples, seed)
     with tempfile.TemporaryDirectory() as d:
         exe = build_host(src, Path(d), sanitize=sanitize)
         ours = run_host(exe, x, 0, src.output_elements, out_dtype)

@@ -20,17 +20,11 @@ class HostBuild:
 
     def verify(self, name: str, inputs: np.ndarray | None, samples: int, seed: int = 0) -> dict:
         """verify_host(tflite, inputs, samples, seed)'s result, run on the shared executable."""
-        from pipeline.compiler.sources import random_inputs
-        from pipeline.runtimes.host import run_host
         from pipeline.runtimes import isolated
+        from pipeline.runtimes.host import host_inputs, run_host
         from pipeline.stages.verify import compare
         src, tflite = self.srcs[name], self.tflites[name]
-        if inputs is None:
-            x = random_inputs(src, samples, seed)
-        else:
-            x = np.asarray(inputs).reshape(len(inputs), -1)[:samples]
-            x = x.astype(np.int8 if src.io_dtype == "int8" else np.float32)
-        out_dtype = np.int8 if src.io_dtype == "int8" else np.float32
+        x, out_dtype = host_inputs(src, inputs, samples, seed)
         ours = run_host(self.exe, x, self.names.index(name), src.output_elements, out_dtype)
         ref = isolated.reference_outputs(tflite, x).reshape(len(x), -1).astype(out_dtype)
         r = compare(ours, ref)

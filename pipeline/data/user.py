@@ -39,13 +39,9 @@ def load_path(path, seed: int, resize: tuple[int, int] | None = None, limit: dic
         x, y, classes, scale, preprocessing = _wavs(p)
     elif p.is_dir():
         x, y, classes, scale = _images(p, resize)
-    elif p.suffix.lower() == ".npz":
-        x, y, classes, scale = _npz(p)
-    elif p.suffix.lower() == ".csv":
-        x, y, classes, scale = _csv(p)
     else:
-        raise UserError(f"{p}: don't know how to read '{p.suffix or p.name}' files",
-                        "give a folder of class sub-folders with images or .wav files, a .npz with x/y, or a .csv with a label column")
+        x, y, classes, scale = _file(p, "give a folder of class sub-folders with images or .wav files, "
+                                        "a .npz with x/y, or a .csv with a label column")
     _check_counts(p, y, classes)
     # flat feature vectors (N, F): columns in their own units (cm, volts, counts) standardized per
     # column on the train split, so one int8 input scale serves them all; the statistics travel
@@ -101,6 +97,14 @@ def _labels(path: Path, raw) -> tuple[np.ndarray, tuple[str, ...]]:
                         "store y as a 1-D array of class labels")
     values, y = np.unique(raw, return_inverse=True)
     return y.astype(np.int64), tuple(str(v) for v in values)
+
+
+def _file(p: Path, fix: str):
+    """(x, y, classes, scale) of a .npz or .csv data set; any other file is refused with `fix`."""
+    readers = {".npz": _npz, ".csv": _csv}
+    if p.suffix.lower() not in readers:
+        raise UserError(f"{p}: don't know how to read '{p.suffix or p.name}' files", fix)
+    return readers[p.suffix.lower()](p)
 
 
 def _check_counts(path: Path, y: np.ndarray, classes: tuple[str, ...]):
@@ -248,13 +252,7 @@ def classes_and_scale(path) -> tuple[tuple[str, ...], float]:
             raise UserError(f"{p} has no class sub-folders",
                             "pass the folder of class sub-folders the model was trained on")
         return tuple(d.name for d in dirs), (1.0 if _is_audio_folder(p) else 1 / 255)
-    if p.suffix.lower() == ".npz":
-        x, y, classes, scale = _npz(p)
-    elif p.suffix.lower() == ".csv":
-        x, y, classes, scale = _csv(p)
-    else:
-        raise UserError(f"{p}: don't know how to read '{p.suffix or p.name}' files",
-                        "pass the folder, .npz or .csv the model was trained on")
+    x, y, classes, scale = _file(p, "pass the folder, .npz or .csv the model was trained on")
     if x.ndim == 2:
         raise UserError(f"{p} holds feature vectors, which the model takes standardized per column with "
                         "statistics of the run's train split", "pass --run RUN_DIR instead of --data "

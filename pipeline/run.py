@@ -405,7 +405,7 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report", force
         info[st.name] = got
         echo(f"[{st.name:8s}] {verb:6s} {got.get('summary', '')}  ({timings[st.name]:.1f} s)")
         if st.name == "teacher":   # before any student trains on it: at chance -> exit 2 unless --force
-            for w in sanity.check_teacher(c.models["teacher"].get(), splits, force):
+            for w in sanity.check_teacher(c.models["teacher"].get(), splits, force, stops_here=until == "teacher"):
                 echo(f"warning: {w}")
                 warnings.append(w)
     if until != "report":

@@ -26,9 +26,10 @@ def chance(y: np.ndarray, num_classes: int) -> float:
     return float(np.bincount(y[y >= 0], minlength=num_classes).max() / max(1, (y >= 0).sum()))
 
 
-def check_teacher(model, splits, force: bool) -> list[str]:
+def check_teacher(model, splits, force: bool, stops_here: bool = False) -> list[str]:
     """Refuses a teacher whose val accuracy (test when there is no val split) is at or near chance:
-    distilling from it teaches the student noise. With `force`, a warning instead."""
+    distilling from it teaches the student noise. With `force`, a warning instead; and a warning
+    when the run stops at the teacher (`stops_here`: nothing distills from it yet)."""
     if splits.task == "anomaly":
         return []
     x, y, where = (splits.x_val, splits.y_val, "val") if len(splits.y_val) else \
@@ -42,6 +43,8 @@ def check_teacher(model, splits, force: bool) -> list[str]:
         return []
     problem = (f"the teacher scores {acc:.1%} on the {len(y)} {where} samples, chance is {base:.1%} "
                f"({splits.num_classes} classes): at or near chance (below {bar:.1%}), so it has nothing to teach")
+    if stops_here and not force:
+        return [problem + " (distilling from it will be refused without --force)"]
     if not force:
         raise UserError(problem, "train the teacher further (or check that --data is the data it was "
                                  "trained on, with the same scaling: pixels / 255), or pass --force to distill anyway")

@@ -40,6 +40,17 @@ def test_force_distills_with_a_warning(chance_teacher):
     assert "warning: the teacher scores 33.3%" in r.stdout and "(--force)" in r.stdout
 
 
+def test_stopping_at_the_teacher_warns_without_refusing(chance_teacher):
+    """`edgedistill teacher` distills nothing: the teacher is kept, the warning says what a run
+    that goes on will do."""
+    root, folder = chance_teacher
+    r = own("teacher", "--data", folder, "--teacher", root / "t.keras", "--recipe", SMALL_RECIPE,
+            "--out", root / "r2")
+    assert r.returncode == 0, r.stderr
+    assert "warning: the teacher scores 33.3%" in r.stdout and "refused without --force" in r.stdout
+    assert (root / "r2" / "teacher.keras").is_file()
+
+
 def _metrics(teacher_params=1000, student_params=100, float_acc=0.9, int8_acc=0.89):
     return {"recipe": "r", "target": "t", "metric": "accuracy",
             "teacher": {"params": teacher_params, "accuracy": 0.95},

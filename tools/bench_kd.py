@@ -29,18 +29,13 @@ def _int8_accuracy(model, splits) -> float:
 
 
 def _alone_qat(student, recipe, splits, seed: int):
-    """QAT for the student trained alone: the pipeline's QAT schedule, hard labels only."""
-    from pipeline.data import labels
+    """QAT for the student trained alone: the pipeline's QAT schedule, hard labels only, as the
+    baseline itself trained (distill.fit_alone)."""
     from pipeline.qat import quantize_model
-    from pipeline.stages import training
+    from pipeline.stages import distill, training
     training.seed_everything(seed)
-    model = quantize_model(student)
     q = recipe.qat
-    if not labels.partial(splits):
-        return training.fit(model, splits, q.epochs, q.batch_size, q.learning_rate)
-    steps = training.steps_for(len(splits.y_train), q.batch_size, 1)
-    return training.fit(model, labels.labelled_only(splits), q.epochs, q.batch_size, q.learning_rate,
-                        steps_per_epoch=steps)
+    return distill.fit_alone(quantize_model(student), splits, q.epochs, q.batch_size, q.learning_rate)
 
 
 def measure(name: str, labels_spec, seeds=SEEDS, echo=print) -> dict:

@@ -122,11 +122,17 @@ def scratch(student_cfg, cfg, splits, seed: int):
     ones repeated about M / n times per epoch, and the same cosine schedule over those steps. The
     same epochs over n samples would be n / M of the KD student's steps (5 % of them at --labels
     5%): an under-trained baseline, which would inflate KD's gain."""
-    from pipeline.data import labels
     training.seed_everything(seed)
     student = build_student(student_cfg, splits)
+    return fit_alone(student, splits, cfg.epochs, cfg.batch_size, cfg.learning_rate)
+
+
+def fit_alone(model, splits, epochs: int, batch_size: int, learning_rate: float):
+    """`model` fitted on hard labels only: on the labelled samples alone for the KD student's
+    optimizer steps when some labels were dropped (scratch says why), plain training.fit otherwise."""
+    from pipeline.data import labels
     if not labels.partial(splits):
-        return training.fit(student, splits, cfg.epochs, cfg.batch_size, cfg.learning_rate)
-    kd_steps_per_epoch = training.steps_for(len(splits.y_train), cfg.batch_size, 1)
-    return training.fit(student, labels.labelled_only(splits), cfg.epochs, cfg.batch_size,
-                        cfg.learning_rate, steps_per_epoch=kd_steps_per_epoch)
+        return training.fit(model, splits, epochs, batch_size, learning_rate)
+    kd_steps_per_epoch = training.steps_for(len(splits.y_train), batch_size, 1)
+    return training.fit(model, labels.labelled_only(splits), epochs, batch_size, learning_rate,
+                        steps_per_epoch=kd_steps_per_epoch)

@@ -48,10 +48,12 @@ def command(model, target, as_json, per_op, optimize):
     click.echo(f"  instructions/inference {r['instructions']:>12,}")
     click.echo(f"  MACs/inference         {r['macs']:>12,}  ({mpi:.2f} MAC per instruction)")
     click.echo(f"  peak stack             {r['peak_stack_bytes']:>12,} B")
-    click.echo(f"  RAM (static + stack)   {r['ram_bytes']:>12,} B   (TFLM arena alone: "
+    click.echo(f"  RAM                    {r['ram_bytes']:>12,} B   ({r['static_ram_bytes']:,} B static + "
+               f"{r['peak_stack_bytes'] or 0:,} B peak stack; TFLM arena alone: "
                f"{r['tflm_arena_bytes'] if r['tflm_arena_bytes'] is not None else 'n/a'} B)")
     click.echo(f"  flash                  {r['flash_bytes']:>12,} B   (weights {r['weights_bytes']:,} B"
                f"{', weights widened to int16: --optimize size keeps int8' if r['wide_weights'] else ''})")
+    click.echo(f"  (flash and RAM: {r['holds']})")
     if per_op:
         click.echo(f"\n  {'op':>4} {'kind':<20} {'instructions':>13} {'share':>6} {'MACs':>11} {'MAC/instr':>9}")
         for o in r["ops"]:

@@ -34,16 +34,17 @@ def command(model, target, out_dir, optimize):
         exe = build_host(src, out)
         built = f", executable {exe}"
     elif profile.kind == "mcu":   # firmware ELF + map, sources beside them (pipeline/firmware)
-        from pipeline.firmware import build_firmware
+        from pipeline.firmware import UART_SAMPLES, build_firmware, model_footprint
         info = build_firmware(tflite, profile, out, optimize=optimize)
-        from pipeline.firmware import UART_SAMPLES
-        # what the image holds besides the model, so its sizes are not mistaken for bench's
-        # (bench links the semihosting harness alone, no samples)
-        holds = (f"UART harness + {UART_SAMPLES} test samples and their expected outputs"
-                 if info["io"] == "uart" else "semihosting harness")
-        built = (f", firmware {info['elf']} ({info['flash_bytes']:,} B flash, "
-                 f"{info['static_ram_bytes']:,} B static RAM + {info['stack_reserved_bytes']:,} B stack; "
-                 f"the image includes the {holds}), map {info['map']}")
+        fp = model_footprint(tflite, profile, optimize=optimize)
+        holds = (f"the UART harness + {UART_SAMPLES} test samples and their expected outputs"
+                 if info["io"] == "uart" else "the semihosting harness")
+        built = (f"\n  model footprint: flash {fp['flash_bytes']:,} B, RAM {fp['ram_bytes']:,} B "
+                 f"({fp['static_ram_bytes']:,} B static + {fp['peak_stack_bytes'] or 0:,} B peak stack); "
+                 f"the figures bench, verify and run report: {fp['holds']}"
+                 f"\n  flashable image {info['elf']}: flash {info['flash_bytes']:,} B, "
+                 f"{info['static_ram_bytes']:,} B static RAM + {info['stack_reserved_bytes']:,} B stack "
+                 f"reserved; it holds {holds}; map {info['map']}")
     else:   # MCU/Linux firmware is linked by the emulator/bench stages; hand them the sources
         for fname, text in src.files.items():
             (out / fname).write_text(text)

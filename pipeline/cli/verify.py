@@ -38,6 +38,10 @@ def command(model, target, samples, dataset, seed, as_json, optimize):
         else:
             click.echo(f"{profile.name}: {r['bitexact']:.1%} of {r['samples']} samples bit-exact with "
                        f"{r['reference']} (max |diff| {r['max_abs_diff']}){acc}")
+        fw = r.get("firmware")
+        if fw:
+            click.echo(f"  firmware: flash {fw['flash_bytes']:,} B, RAM {fw['ram_bytes']:,} B "
+                       f"({fw['static_ram_bytes']:,} B static + {fw['peak_stack_bytes'] or 0:,} B peak stack)")
         other = r.get("vs_litert_builtin_ref")
         if other:
             click.echo(f"  vs {other['reference']}: {other['bitexact']:.1%} bit-exact, max |diff| "

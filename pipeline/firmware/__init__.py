@@ -3,6 +3,7 @@
     build_firmware(tflite, target, out_dir, inputs=None) -> dict   (ELF, map, sizes)
     verify_mcu(tflite, target, inputs, samples, seed=0) -> dict     (DESIGN.md verify JSON + outputs)
     bench_mcu(tflite, target) -> dict                               (DESIGN.md bench JSON)
+    model_footprint(tflite, target) -> dict   flash and RAM, the same figures all four report
 
 Modules: boards (board/target data), build (sources -> ELF), elf (sizes, symbols), plugin
 (the counting plugin), qemu (safe runner), faults (fault/hang reports), macs (work per model).
@@ -19,6 +20,27 @@ from pipeline.errors import UserError
 from pipeline.firmware.faults import FirmwareFault
 
 UART_SAMPLES = 4          # samples embedded in a flashable image when none are given
+# What every flash/RAM figure of compile, bench, verify and the run's firmware stage measures
+FOOTPRINT_HOLDS = ("model, kernels and the semihosting test harness (no samples); "
+                   "RAM = static (.data + .bss: arena, I/O buffers) + peak stack measured on the emulator")
+
+
+def footprint(info, stack: int | None) -> dict:
+    """The one set of size figures for a model on an MCU target: the semihosting image `info`
+    (FirmwareInfo) and the peak stack its run measured."""
+    return {"flash_bytes": info.flash_bytes, "static_ram_bytes": info.static_ram_bytes,
+            "peak_stack_bytes": stack, "ram_bytes": info.static_ram_bytes + (stack or 0),
+            "holds": FOOTPRINT_HOLDS}
+
+
+def model_footprint(tflite: bytes, target, optimize: str = "auto") -> dict:
+    """footprint() of `tflite` on `target`, from one inference of a random input on the emulator
+    (what `compile` reports; bench and verify take it from their own runs)."""
+    from pipeline.compiler.sources import compile_model, random_inputs
+    target = targets.resolve(target)
+    src = compile_model(tflite, target, optimize=optimize)
+    _, _, info, stack = emulate(src, target, random_inputs(src, 1, 0))
+    return footprint(info, stack)
 
 
 def emulate(src, target, x: np.ndarray, timeout: float | None = None, per_op: bool = False):
@@ -81,11 +103,12 @@ def verify_mcu(tflite: bytes, target, inputs: np.ndarray | None, samples: int, s
     else:
         x = np.asarray(inputs).reshape(len(inputs), -1)[:samples]
         x = x.astype(np.int8 if src.io_dtype == "int8" else np.float32)
-    ours, _, _, _ = emulate(src, target, x)
+    ours, _, info, stack = emulate(src, target, x)
     ref = reference_outputs(tflite, x).reshape(len(x), -1).astype(ours.dtype)
     r = compare(ours, ref)
     return {"target": target.name, "reference": "tflite-micro", "samples": r["samples"],
-            "bitexact": r["bitexact"], "max_abs_diff": r["max_abs_diff"], "outputs": ours}
+            "bitexact": r["bitexact"], "max_abs_diff": r["max_abs_diff"],
+            "firmware": footprint(info, stack), "outputs": ours}
 
 
 def bench_mcu(tflite: bytes, target, samples: int = 2, seed: int = 0, optimize: str = "auto") -> dict:
@@ -107,9 +130,9 @@ def bench_mcu(tflite: bytes, target, samples: int = 2, seed: int = 0, optimize: 
     macs = macs_per_op(tflite)
     ops = [{**r, "macs": macs.get(r["op"], 0)} for r in res.per_op]
     return {"target": target.name, "instructions": int(max(res.counts)), "macs": sum(macs.values()),
-            "peak_stack_bytes": stack, "ram_bytes": info.static_ram_bytes + (stack or 0),
-            "flash_bytes": info.flash_bytes, "weights_bytes": src.weights_bytes,
+            **footprint(info, stack), "weights_bytes": src.weights_bytes,
             "tflm_arena_bytes": tflm_arena, "wide_weights": src.wide_weights, "ops": ops}
 
 
-__all__ = ["build_firmware", "verify_mcu", "bench_mcu", "emulate", "FirmwareFault"]
+__all__ = ["build_firmware", "verify_mcu", "bench_mcu", "emulate", "footprint", "model_footprint",
+           "FirmwareFault"]

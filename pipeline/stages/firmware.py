@@ -16,8 +16,10 @@ def firmware(tflite: bytes, target, x_int8: np.ndarray, y: np.ndarray, out: Path
     v = verify_mcu(tflite, target, x_int8, len(x_int8))
     return {
         "firmware": {"board": built.get("board", target.emulator.get("board")),
-                     "flash_bytes": bench["flash_bytes"], "ram_bytes": bench["ram_bytes"],
-                     "peak_stack_bytes": bench["peak_stack_bytes"], "weights_bytes": bench["weights_bytes"]},
+                     **{k: bench[k] for k in ("flash_bytes", "ram_bytes", "static_ram_bytes",
+                                              "peak_stack_bytes", "holds", "weights_bytes")},
+                     "image": {"io": built["io"], "flash_bytes": built["flash_bytes"],
+                               "static_ram_bytes": built["static_ram_bytes"]}},
         "emulator": {"machine": target.emulator.get("machine"), "samples": v["samples"],
                      "bitexact": v["bitexact"], "max_abs_diff": v["max_abs_diff"],
                      score.metric(task): score.from_int8(tflite, task, v["outputs"], x_int8, y),

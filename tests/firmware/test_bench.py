@@ -6,8 +6,8 @@ import pytest
 
 from tests.firmware.conftest import MCU_TARGETS
 
-FIELDS = {"target", "instructions", "macs", "peak_stack_bytes", "ram_bytes", "flash_bytes",
-          "weights_bytes", "tflm_arena_bytes", "wide_weights", "ops"}
+FIELDS = {"target", "instructions", "macs", "peak_stack_bytes", "static_ram_bytes", "ram_bytes", "flash_bytes",
+          "holds", "weights_bytes", "tflm_arena_bytes", "wide_weights", "ops"}
 
 
 @pytest.mark.parametrize("target", MCU_TARGETS)
@@ -20,6 +20,7 @@ def test_bench_fields(models, target):
     assert 100 < r["peak_stack_bytes"] < 4096
     assert r["flash_bytes"] > r["weights_bytes"] > 20_000
     assert r["ram_bytes"] < r["tflm_arena_bytes"]       # whole RAM below TFLM's arena alone
+    assert r["ram_bytes"] == r["static_ram_bytes"] + r["peak_stack_bytes"]
 
 
 def test_instruction_count_is_deterministic(small_model):

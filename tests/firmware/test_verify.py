@@ -15,7 +15,8 @@ MODELS = ("kws_dscnn", "ic_resnet8", "vww_mobilenet_v1_025", "ad_autoencoder", "
 def test_verify_mcu_bitexact(models, model, target):
     from pipeline.firmware import verify_mcu
     r = verify_mcu(models[model], target, None, samples=20, seed=3)
-    outputs = r.pop("outputs")
+    outputs, fw = r.pop("outputs"), r.pop("firmware")
+    assert fw["ram_bytes"] == fw["static_ram_bytes"] + fw["peak_stack_bytes"] and fw["flash_bytes"] > 0
     assert r == {"target": target, "reference": "tflite-micro", "samples": 20, "bitexact": 1.0,
                  "max_abs_diff": 0}
     assert outputs.shape[0] == 20 and outputs.dtype == np.int8

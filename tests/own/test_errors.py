@@ -3,7 +3,9 @@ a truncated or non-flatbuffer .tflite; a model of large activations compiles, ve
 benches on cortex-m4 (the reference interpreter's arena sized from the model); Ctrl-C exits 130
 with the half-made stage removed, and the rerun reuses the finished ones."""
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -26,15 +28,26 @@ def _one_line(r, *words):
 def test_large_activations_compile_verify_and_bench_on_cortex_m4(conv64, tmp_path, capfd):
     r = own("compile", conv64, "--target", "cortex-m4", "--out", tmp_path / "c")
     assert r.returncode == 0, r.stdout + r.stderr
-    # its flash and RAM are not bench's: it says what the image holds besides the model
-    assert "the image includes the UART harness + 4 test samples and their expected outputs" in r.stdout
+    m = re.search(r"model footprint: flash ([\d,]+) B, RAM ([\d,]+) B \(([\d,]+) B static \+ ([\d,]+) B peak stack\)",
+                  r.stdout)
+    assert m, r.stdout
+    compiled = [int(g.replace(",", "")) for g in m.groups()]
+    # the flashable image is not the footprint: it says what it holds besides the model
+    assert "it holds the UART harness + 4 test samples and their expected outputs" in r.stdout
     r = own("verify", conv64, "--target", "cortex-m4", "--samples", "2", "--json")
-    assert r.returncode == 0 and '"bitexact": 1.0' in r.stdout, r.stdout + r.stderr
-    r = own("bench", conv64, "--target", "cortex-m4")
     assert r.returncode == 0, r.stdout + r.stderr
+    v = json.loads(r.stdout)
+    assert v["bitexact"] == 1.0
+    r = own("bench", conv64, "--target", "cortex-m4", "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    b = json.loads(r.stdout)
     said = capfd.readouterr()               # what TFLM's C code printed on fd 1/2, in-process
-    assert "Failed to resize" not in r.stdout + r.stderr + said.out + said.err and "n/a" not in r.stdout
-    assert "TFLM arena alone: 1" in r.stdout    # a number: ~148 KB of activations
+    assert "Failed to resize" not in r.stdout + r.stderr + said.out + said.err
+    assert b["tflm_arena_bytes"] > 100_000      # a number: ~148 KB of activations
+    # one set of numbers: compile, verify and bench report the same flash and RAM
+    keys = ("flash_bytes", "ram_bytes", "static_ram_bytes", "peak_stack_bytes")
+    assert [v["firmware"][k] for k in keys] == [b[k] for k in keys] == compiled, (compiled, v["firmware"], b)
+    assert b["peak_stack_bytes"] > 0 and b["ram_bytes"] > b["tflm_arena_bytes"]
 
 
 @pytest.mark.parametrize("cut,words", [(None, ("no TFL3 identifier", "the TFLite converter wrote")),

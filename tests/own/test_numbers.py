@@ -1,6 +1,7 @@
-"""One set of numbers: `targets show` prints the RAM the refusal uses (what `compile` says its
-image holds besides the model: tests/own/test_errors.py, on the same compile); a float model verifies within a stated tolerance, not "0 %
-bit-exact"; `doctor` prints whole versions and checks qemu-user-static."""
+"""One set of numbers: `targets show` prints the RAM the refusal uses (the flash and RAM that
+compile, verify and bench report alike: tests/own/test_errors.py); a float model verifies within
+a stated tolerance, not "0 % bit-exact"; `doctor` prints whole versions and checks
+qemu-user-static."""
 
 import re
 import shutil

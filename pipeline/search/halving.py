@@ -25,6 +25,21 @@ def val_accuracy(model, splits) -> float:
     return float(np.mean(np.argmax(logits, axis=-1) == splits.y_val))
 
 
+def bar(done: int, total: int, width: int = 20) -> str:
+    """The search's training so far as a text bar: `[#####---------------]  25 %`."""
+    frac = min(1.0, done / total) if total else 1.0
+    return f"[{'#' * round(frac * width)}{'-' * (width - round(frac * width))}] {frac:4.0%}"
+
+
+def _plan(n: int, per_rung: float, batch_size: int) -> list[int]:
+    """Samples each survivor sees at each rung: n, ceil(n/2), ... models until one is left."""
+    out = []
+    while n > 1:
+        out.append((n, max(batch_size, int(per_rung / n))))
+        n = math.ceil(n / 2)
+    return out
+
+
 def _slice(splits, start: int, n: int):
     """n training samples from `start` on, wrapping around (the split is already shuffled)."""
     idx = (start + np.arange(n)) % len(splits.y_train)
@@ -49,6 +64,7 @@ def halve(candidates: list, teacher, splits, kd, seed: int, echo) -> tuple[int, 
         models[i] = distill.build_student(StudentConfig(arch=c.arch, kwargs=dict(c.kwargs)), splits)
     n_train, rung = len(splits.y_train), 0
     per_rung = SEARCH_SHARE * kd.epochs * n_train / math.ceil(math.log2(len(alive)))
+    total, done = sum(k * per for k, per in _plan(len(alive), per_rung, kd.batch_size)), 0
     while len(alive) > 1:
         per = max(kd.batch_size, int(per_rung / len(alive)))
         for j, i in enumerate(alive):
@@ -60,8 +76,9 @@ def halve(candidates: list, teacher, splits, kd, seed: int, echo) -> tuple[int, 
             r = results[i]
             r["val_accuracy"], r["trained_samples"] = acc, r["trained_samples"] + per
             r["rungs"].append(acc)
-            echo(f"[search  ] rung {rung}: {j + 1}/{len(alive)} {candidates[i].name}: val accuracy "
-                 f"{acc:.2%} after {r['trained_samples']:,} samples")
+            done += per
+            echo(f"[search  ] {bar(done, total)} rung {rung}: {j + 1}/{len(alive)} {candidates[i].name}: "
+                 f"val accuracy {acc:.2%} after {r['trained_samples']:,} samples")
         # the better half goes on; ties to the earlier candidate (cheaper ones come first)
         ranked = sorted(alive, key=lambda i: (-results[i]["val_accuracy"], alive.index(i)))
         keep = ranked[:math.ceil(len(alive) / 2)]

@@ -46,8 +46,12 @@ def test_halves_each_rung_and_doubles_each_survivors_samples(stub):
     skills = [0.3, 0.9, 0.5, 0.7, 0.1, 0.8, 0.2, 0.6]
     cands = [Candidate("cnn", {"skill": s}) for s in skills]
     kd = DistillConfig(epochs=6, batch_size=10)
-    won, res = halving.halve(cands, None, _splits(1000), kd, 0, lambda line: None)
+    lines = []
+    won, res = halving.halve(cands, None, _splits(1000), kd, 0, lines.append)
     assert skills[won] == 0.9
+    # one line per candidate per rung, each with the bar of the search's training so far
+    assert len(lines) == 8 + 4 + 2 and "[#-" in lines[0] and "  4%" in lines[0]    # 250 of 6000 samples
+    assert lines[-1].startswith("[search  ] [" + "#" * 20 + "] 100%")
     # 6 epochs x 1000 samples over log2(8) = 3 rungs: 2000 per rung, over 8, 4, 2 survivors
     assert stub[0.9] == [250, 500, 1000] and stub[0.8] == [250, 500, 1000]
     assert stub[0.7] == [250, 500] and stub[0.6] == [250, 500]

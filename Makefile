@@ -48,7 +48,7 @@ demo: setup
 	$(BIN)/edgedistill run --recipe fashion-mnist
 
 test: setup
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q --durations=30 tests
 
 bench: setup
 	$(BIN)/python tools/bench.py --out BENCHMARKS.md

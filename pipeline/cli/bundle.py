@@ -23,7 +23,7 @@ def command(model, target, out, labels, dataset, run_dir):
     from pipeline.linux.bundle import write_bundle
     from pipeline.compiler.reader import read_file
     tflite = read_file(model)
-    names, raw_scale, standardize = None, None, None
+    names, raw_scale, standardize, frontend = None, None, None, None
     if run_dir:
         from pipeline.stages import report
         m = report.load(run_dir)
@@ -32,17 +32,23 @@ def command(model, target, out, labels, dataset, run_dir):
                             "run `edgedistill run` again, or pass --data NAME|PATH")
         names, raw_scale = list(m["data"]["classes"]), float(m["data"]["scale"])
         standardize = (m.get("preprocessing") or {}).get("standardize")
+        frontend = (m.get("preprocessing") or {}).get("frontend")
     elif dataset:
         from pipeline.data import catalog, user
         if user.is_path(dataset):
-            classes, raw_scale = user.classes_and_scale(dataset)
+            classes, raw_scale, frontend = user.classes_scale_frontend(dataset)
             names = list(classes)
         else:
             spec = catalog.spec(dataset)
+            if spec.splits.get("standardize"):
+                raise UserError(f"{dataset} is standardized per feature with statistics of the run's train "
+                                "split, which a data set name does not pin down",
+                                "pass --run RUN_DIR instead of --data (its metrics.json holds them)")
             names, raw_scale = list(spec.classes), float(spec.scale)
+            frontend = (spec.preprocessing or {}).get("frontend")
     if labels:
         if not labels.is_file():
             raise UserError(f"labels file {labels} not found", "pass a text file with one class name per line")
         names = [line.strip() for line in labels.read_text().splitlines() if line.strip()]
-    r = write_bundle(tflite, targets.load(target), out, names, raw_scale, standardize)
+    r = write_bundle(tflite, targets.load(target), out, names, raw_scale, standardize, frontend)
     click.echo(f"bundle for {target} in {r['out']}: {', '.join(r['files'])}")

@@ -241,20 +241,24 @@ def identity(dataset: str, splits) -> dict:
             "input_shape": list(splits.input_shape), "task": splits.task}
 
 
-def classes_and_scale(path) -> tuple[tuple[str, ...], float]:
-    """Class names and raw-value scale of the user's data without decoding every sample (for
-    `bundle --data PATH`): folder names for a folder (images 1/255, .wav 1.0: the MFCC front end
-    is in metadata's preprocessing), the sorted label values for .csv and .npz (scale 1.0)."""
+def classes_scale_frontend(path) -> tuple[tuple[str, ...], float, dict | None]:
+    """Class names, raw-value scale and audio front end (None unless .wav) of the user's data
+    without decoding every sample (for `bundle --data PATH`): folder names for a folder (images
+    1/255; .wav 1.0 and the default front end _wavs uses), the sorted label values for .csv and
+    .npz (scale 1.0)."""
     p = Path(path)
     if p.is_dir():
         dirs = _class_dirs(p)
         if not dirs:
             raise UserError(f"{p} has no class sub-folders",
                             "pass the folder of class sub-folders the model was trained on")
-        return tuple(d.name for d in dirs), (1.0 if _is_audio_folder(p) else 1 / 255)
+        if _is_audio_folder(p):
+            from pipeline.data.audio import frontend
+            return tuple(d.name for d in dirs), 1.0, frontend.check(frontend.DEFAULT)
+        return tuple(d.name for d in dirs), 1 / 255, None
     x, y, classes, scale = _file(p, "pass the folder, .npz or .csv the model was trained on")
     if x.ndim == 2:
         raise UserError(f"{p} holds feature vectors, which the model takes standardized per column with "
                         "statistics of the run's train split", "pass --run RUN_DIR instead of --data "
                         "(its metrics.json holds the class names and those statistics)")
-    return classes, scale
+    return classes, scale, None

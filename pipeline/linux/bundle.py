@@ -6,10 +6,11 @@
       metadata.json                         assets/metadata.json
       run_model.py  (LiteRT/tflite-runtime) README.md (Kotlin snippet, GPU-delegate check)
       README.md
+      wav.py, frontend.py (audio models: .wav -> MFCC, the training front end)
 
 metadata.json describes the artifact: edgedistill version, model sha256 and bytes, target and
 runtime, input/output dtype, shape, scale and zero point, preprocessing (raw value * raw_scale =
-float model input; float -> int8 rounding rule).
+float model input; the audio front end's parameters; float -> int8 rounding rule).
 """
 
 import hashlib
@@ -28,7 +29,7 @@ Copy this folder to the Pi, then:
     pip install {wheel} numpy
     python3 run_model.py samples.npy            # (N, {shape}) float inputs
     python3 run_model.py raw.npy --raw          # raw values, scaled by preprocessing.raw_scale
-
+{audio}
 Runtime: {runtime}. `--reference` uses the builtin reference kernels, whose outputs
 `edgedistill verify --target {target}` proved bit-exact with LiteRT on the host (emulated
 {cpu}); the default path (XNNPACK) may differ by {xnn} LSB.
@@ -69,10 +70,13 @@ def _io(d: dict) -> dict:
 
 
 def write_bundle(tflite: bytes, target, out_dir, labels: list[str] | None = None,
-                 raw_scale: float | None = None, standardize: dict | None = None) -> dict:
+                 raw_scale: float | None = None, standardize: dict | None = None,
+                 frontend: dict | None = None) -> dict:
     """Write the bundle for `target` into out_dir (created; must be empty or absent).
     `standardize`: {"mean", "std"} per feature applied after raw_scale (flat feature vectors and
-    standardized series are trained on (raw * raw_scale - mean) / std)."""
+    standardized series are trained on (raw * raw_scale - mean) / std). `frontend`: the audio front
+    end's parameters (pipeline.data.audio.frontend) for a model trained on MFCC features; a Pi bundle
+    then carries that front end and its runner takes .wav files."""
     from pipeline import __version__, targets
     from pipeline.compiler.reader import check
     from pipeline.linux.verify import io_details
@@ -104,6 +108,7 @@ def write_bundle(tflite: bytes, target, out_dir, labels: list[str] | None = None
                               "raw_scale_from": "the data set" if raw_scale is not None else
                               "no data set given (bundle --data NAME|PATH sets it)",
                               "standardize": standardize,
+                              "frontend": frontend,
                               "float_input": "raw value * raw_scale" + (", then (x - standardize.mean) / "
                                                                         "standardize.std per feature" if standardize else ""),
                               "int8_rule": "q = clip(floor(x / scale + 0.5) + zero_point, -128, 127)"}}
@@ -124,10 +129,17 @@ def write_bundle(tflite: bytes, target, out_dir, labels: list[str] | None = None
     else:
         shutil.copyfile(Path(__file__).with_name("bundle_runner.py"), out / "run_model.py")
         (out / "run_model.py").chmod(0o755)
+        if frontend:        # the training front end itself, so the device computes the same features
+            audio_dir = Path(__file__).resolve().parent.parent / "data" / "audio"
+            for name in ("wav.py", "frontend.py"):
+                shutil.copyfile(audio_dir / name, out / name)
         wheel = "ai-edge-litert" if target.runtime == "litert" else "tflite-runtime"
         readme = _README_PI.format(model="model.tflite", target=target.name, wheel=wheel, shape=shape,
                                    runtime=" ".join(target.emulator.get("wheels", [wheel])), cpu=target.cpu,
-                                   xnn="1")
+                                   xnn="1", audio=(
+                                       "    python3 run_model.py a.wav b.wav ...       # PCM .wav clips (or a folder of "
+                                       "them) through\n                                                # the training "
+                                       "front end (frontend.py, wav.py)\n" if frontend else ""))
     (out / "README.md").write_text(readme)
     return {"out": str(out), "files": sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()),
             "metadata": meta}

@@ -2,9 +2,12 @@
 """Classify samples with the model in this folder on a Raspberry Pi (or any Linux box).
 
     python3 run_model.py SAMPLES.npy [--raw] [--reference] [--json]
+    python3 run_model.py CLIP.wav [CLIP.wav ... | FOLDER] [--reference] [--json]   (audio models)
 
 SAMPLES.npy: (N, *input shape) float model inputs, or raw values (e.g. 0..255 pixels) with --raw
-(multiplied by metadata.json's preprocessing.raw_scale first). int8 models get the inputs
+(multiplied by metadata.json's preprocessing.raw_scale first). For a model trained on MFCC
+features (metadata.json's preprocessing.frontend), PCM .wav clips go through the training front
+end this folder carries (wav.py, frontend.py). int8 models get the inputs
 quantized with the scale and zero point in metadata.json. Prints one line per sample:
 `index label score`. Needs numpy and ai-edge-litert (64-bit OS: `pip install ai-edge-litert`)
 or tflite-runtime (32-bit OS: `pip install tflite-runtime`).
@@ -32,9 +35,23 @@ def interpreter(model_path, reference):
     return interp
 
 
+def wav_features(paths, params):
+    """The model inputs of .wav clips (files, or folders of them), as the training data's were made."""
+    sys.path.insert(0, HERE)
+    import frontend
+    import wav
+    files = []
+    for p in paths:
+        files += sorted(os.path.join(p, f) for f in os.listdir(p) if f.lower().endswith(".wav")) \
+            if os.path.isdir(p) else [p]
+    if not files:
+        raise ValueError(f"no .wav clips in {', '.join(paths)}")
+    return frontend.mfcc(np.stack([wav.read_clip(f, params) for f in files]), params), files
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("samples")
+    ap.add_argument("samples", nargs="+", help="a .npy of samples, or .wav clips / folders (audio models)")
     ap.add_argument("--raw", action="store_true", help="inputs are raw values: apply raw_scale")
     ap.add_argument("--reference", action="store_true", help="use the reference kernels")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
@@ -43,10 +60,22 @@ def main(argv=None):
         meta = json.load(f)
     with open(os.path.join(HERE, meta["labels_file"])) as f:
         labels = [line.strip() for line in f if line.strip()]
-    interp = interpreter(os.path.join(HERE, meta["model_file"]), args.reference)
-    inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
-    x = np.load(args.samples).astype(np.float64)
-    if args.raw:
+    audio = (meta.get("preprocessing") or {}).get("frontend")
+    names = None
+    if audio and not args.samples[0].endswith(".npy"):
+        try:
+            x, names = wav_features(args.samples, audio)
+        except Exception as e:      # a file that is not PCM .wav, or one needing scipy to resample
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        x = x.astype(np.float64)
+    elif len(args.samples) != 1 or not args.samples[0].endswith(".npy"):
+        print("error: give one .npy of samples" + (" or .wav clips" if audio else " (this model was not trained "
+              "on audio features: no preprocessing.frontend in metadata.json)"), file=sys.stderr)
+        return 2
+    else:
+        x = np.load(args.samples[0]).astype(np.float64)
+    if args.raw or names:   # .wav clips are raw values too: their features get the training's steps
         scale = meta.get("preprocessing", {}).get("raw_scale")
         if scale is None:   # a bundle from before raw_scale was always written
             print("error: metadata.json has no preprocessing.raw_scale — pass model inputs without --raw, "
@@ -56,6 +85,8 @@ def main(argv=None):
         std = meta["preprocessing"].get("standardize")
         if std:             # per feature (the last axis): as the training data was
             x = (x - np.asarray(std["mean"])) / np.asarray(std["std"])
+    interp = interpreter(os.path.join(HERE, meta["model_file"]), args.reference)   # inputs read first
+    inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
     q_in, q_out = meta["input"], meta["output"]
     results = []
     for i, sample in enumerate(x.reshape(len(x), *inp["shape"][1:])):
@@ -68,12 +99,12 @@ def main(argv=None):
             y = (y - q_out["zero_point"]) * q_out["scale"]
         k = int(np.argmax(y))
         results.append({"index": i, "class": k, "label": labels[k] if k < len(labels) else str(k),
-                        "score": round(float(y[k]), 4)})
+                        "score": round(float(y[k]), 4), **({"file": names[i]} if names else {})})
     if args.json:
         print(json.dumps({"predictions": results}))
     else:
         for r in results:
-            print(f"{r['index']} {r['label']} {r['score']}")
+            print(f"{r['index']} {r['label']} {r['score']}" + (f" {r['file']}" if "file" in r else ""))
     return 0
 
 

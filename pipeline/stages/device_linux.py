@@ -18,7 +18,8 @@ def device(tflite: bytes, target, x_int8: np.ndarray, y: np.ndarray, out: Path, 
     from pipeline.stages import score
     v = verify_linux(tflite, target, x_int8, len(x_int8))
     labels = list(classes) if task != "anomaly" else None
-    bundle = write_bundle(tflite, target, out, labels, raw_scale, (preprocessing or {}).get("standardize"))
+    bundle = write_bundle(tflite, target, out, labels, raw_scale, (preprocessing or {}).get("standardize"),
+                          (preprocessing or {}).get("frontend"))
     return {
         "device": {"runtime": v["runtime"], "reference": v["reference"], "samples": v["samples"],
                    "bitexact": v["bitexact"], "max_abs_diff": v["max_abs_diff"],

@@ -5,7 +5,7 @@ Hann window every 20 ms, |FFT 512|, 40 triangular mel bands over 20..4000 Hz, lo
 orthonormal DCT-II, first 10 coefficients. 1 s at 16 kHz -> 1 + (16000 - 480) // 320 = 49 frames.
 
 Every number comes from one dict (a data set's [frontend] table); the same dict is stored with the
-model so firmware can recompute the features. Steps, per clip x (clip_samples,):
+model so firmware can recompute the features, and a Pi bundle carries this file to do so. Steps, per clip x (clip_samples,):
   frames   f[t, n] = x[t * stride + n],  n < window,  no padding
   spectrum S[t, k] = |rfft(f[t] * hann, fft)|[k],  k = 0 .. fft/2
   mel      M[t, b] = sum_k S[t, k] * T[b, k]   (T: triangles, peak 1, edges equally spaced in mel)
@@ -14,8 +14,6 @@ model so firmware can recompute the features. Steps, per clip x (clip_samples,):
 """
 
 import numpy as np
-
-from pipeline.errors import UserError
 
 DEFAULT = {
     "sample_rate": 16000,      # Hz
@@ -40,6 +38,7 @@ KEYS = tuple(DEFAULT)
 
 def check(params: dict) -> dict:
     """The params as a complete dict, or a UserError naming the bad key (validated once, here)."""
+    from pipeline.errors import UserError      # here: a deployment bundle carries this file alone
     missing = [k for k in KEYS if k not in params]
     unknown = [k for k in params if k not in DEFAULT]
     if missing or unknown:

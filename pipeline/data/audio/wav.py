@@ -2,6 +2,8 @@
 
 Read with the stdlib `wave` module (PCM only: 8-bit unsigned, 16/24/32-bit signed), channels mixed
 to mono by their mean, resampled with a polyphase filter, then centre-padded or centre-cropped.
+A Pi deployment bundle carries this file beside frontend.py (pipeline.linux.bundle): there it runs
+without the pipeline package, and without scipy for clips already at the front end's rate.
 """
 
 import io
@@ -10,9 +12,13 @@ from math import gcd
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import resample_poly
 
-from pipeline.errors import UserError
+try:
+    from pipeline.errors import UserError
+except ImportError:                 # in a deployment bundle
+    class UserError(Exception):
+        def __init__(self, problem: str, fix: str = ""):
+            super().__init__(problem + (f" — {fix}" if fix else ""))
 
 
 def decode(data: bytes | Path, name: str) -> tuple[np.ndarray, int]:
@@ -45,6 +51,11 @@ def decode(data: bytes | Path, name: str) -> tuple[np.ndarray, int]:
 def resample(x: np.ndarray, rate: int, target: int) -> np.ndarray:
     if rate == target:
         return x.astype(np.float32)
+    try:
+        from scipy.signal import resample_poly
+    except ImportError:             # a bundle on a device without scipy
+        raise UserError(f"a {rate} Hz clip needs resampling to {target} Hz, which needs scipy",
+                        f"pip install scipy, or resample the .wav to {target} Hz") from None
     g = gcd(rate, target)
     return resample_poly(x, target // g, rate // g).astype(np.float32)
 

@@ -66,3 +66,19 @@ def test_run_with_a_budget_trains_the_chosen_student_through_to_firmware_within_
     from pipeline import zoo
     built = zoo.build("student", "cnn", (8, 8, 1), 10, **doc["chosen"]["kwargs"])
     assert m["student_float"]["params"] == built.count_params()
+
+
+def test_a_1d_task_searches_its_own_family(tmp_path):
+    """har (100 steps x 6 IMU channels): the 1-D family's candidates, costed at that shape on the
+    board, both trained by successive halving; the choice fits."""
+    out = tmp_path / "har"
+    r = edgedistill("search", "--recipe", "har", "--quick", "--target", "stm32f405",
+                    "--budget", "ram=4K,flash=24K", "--out", out, check=True)
+    doc = json.loads((out / "search.json").read_text())
+    rows = {row["name"]: row for row in doc["candidates"]}
+    assert set(rows) == {"cnn1d width=8", "cnn1d kernel=5 width=4"}, rows     # the recipe's student first
+    assert all(row["fits"] and row["val_accuracy"] is not None for row in rows.values())
+    chosen = doc["chosen"]
+    assert chosen["name"] in rows and f"chosen: {chosen['name']}" in r.stdout
+    assert chosen["cost"]["ram_bytes"] <= 4096 and chosen["cost"]["flash_bytes"] <= 24 * 1024
+    assert rows["cnn1d width=8"]["cost"]["instructions"] > rows["cnn1d kernel=5 width=4"]["cost"]["instructions"]

@@ -6,7 +6,7 @@ import hashlib
 import numpy as np
 
 from pipeline import __version__
-from pipeline.compiler.lower import Const
+from pipeline.compiler.lower import Const, Symbol
 
 
 CTYPE_BYTES = {"int8_t": 1, "int16_t": 2, "int32_t": 4}
@@ -96,6 +96,8 @@ class Emitter:
                 inits.append(f"    .{k} = {name},")
             elif v is None:
                 inits.append(f"    .{k} = 0,")
+            elif isinstance(v, Symbol):
+                inits.append(f"    .{k} = {v},")
             elif isinstance(v, (list, tuple)):
                 inits.append(f"    .{k} = {{{', '.join(_c_number(x) for x in v)}}},")
             else:

@@ -1,14 +1,14 @@
-"""Kernel features: which dispatch paths of the target's kernels the model's layers can take.
+"""Kernel features: which dispatch paths of the target's depthwise kernel the model's layers can take.
 
-The DSP kernels choose among many assembly paths at run time from the layer's shape, so a
+dsp/depthwise_conv.c chooses among many assembly paths at run time from the layer's shape, so a
 firmware would link all of them (the linker cannot see which the shapes rule out): ~14 KB of
-depthwise paths and ~10 KB of GEMM loops, where one model uses a few. The compiler knows every
-layer, so it writes kernel_features.h (ED_USE_<path> 0/1) beside model.c and the kernels leave
-out what no layer takes. The C dispatch stays the one that decides: a path compiled out falls
-through to one always present (depthwise: the pixel path, or a path's general step kernels;
-conv: the C GEMM), so if this mirror and the C ever disagree, the firmware is slower, not
-wrong. The mirror errs towards 1 where the C looks at values (rq_fast's multipliers, buffer
-overlap): those only ever turn a path off.
+depthwise paths, where one model uses a few. The compiler knows every layer, so it writes
+kernel_features.h (ED_USE_<path> 0/1) beside model.c and the kernel leaves out what no layer
+takes. The C dispatch stays the one that decides: a path compiled out falls through to one
+always present (the pixel path, or a path's general step kernels), so if this mirror and the C
+ever disagree, the firmware is slower, not wrong. The mirror errs towards 1 where the C looks
+at values (rq_fast's multipliers, buffer overlap): those only ever turn a path off. (Conv and
+fully connected need no mirror: the compiler picks their path and model.c names it, paths.py.)
 
 Only written for a single model (no prefix): several models in one binary share one set of
 kernels, which then keep everything."""
@@ -21,12 +21,7 @@ STRIP_STEPS = {(1, 3), (1, 5), (1, 6), (1, 12), (2, 3), (2, 5), (2, 6)}
 DW_FLAGS = (["ED_USE_DW_STRIP", "ED_USE_DW_RING", "ED_USE_DW_PAIRS"]
             + [f"ED_USE_DW_STRIP_S{s}_{n}" for s, n in sorted(STRIP_STEPS)]
             + ["ED_USE_DW_RING6_S1", "ED_USE_DW_RING6_S2"])
-# dsp/conv.c: one per assembly GEMM loop ed_conv_dsp_<loop>
-GEMM_LOOPS = (["GEMM24", "GEMM24_U4", "GEMM24_U8", "GEMM24_CLAMP", "GEMM24_ODD", "GEMM24_CLAMP_ODD",
-               "GEMM24_U8_ODD"]
-              + [f"GEMM{w}{v}" for w in (16, 8) for v in ("", "_U4", "_U8", "_CLAMP", "_ODD", "_CLAMP_ODD")])
-CONV_FLAGS = [f"ED_USE_CONV_{loop}" for loop in GEMM_LOOPS]
-FLAGS = DW_FLAGS + CONV_FLAGS
+FLAGS = DW_FLAGS
 HEADER = "kernel_features.h"
 
 
@@ -49,41 +44,13 @@ def dw_kernels(f: dict) -> set[str]:
     return {"ED_USE_DW_PAIRS"}
 
 
-def gemm_loop(f: dict) -> str | None:
-    """dsp/conv.c's pick_gemm: the assembly loop an ungrouped conv runs (None: grouped convs,
-    and convs without fast rows in their channel plan, layouts.py, which take C paths)."""
-    if f["filter_in_c"] != f["in_c"] or not f.get("n_fast"):
-        return None
-    k = f["k_h"] * f["k_w"] * f["in_c"]
-    groups = (k + 3) // 4
-    wide = f.get("filter16") is not None
-    t3 = f["gemm_triples"]
-    clamp = not _full_range(f)
-    odd = "_ODD" if groups % 2 else ""
-    if t3:
-        if clamp:
-            return "GEMM24_CLAMP" + odd
-        return ("GEMM24_U8" if groups % 8 == 0 else "GEMM24_U4" if groups % 4 == 0
-                else "GEMM24_U8_ODD" if groups % 8 == 7 else "GEMM24" + odd)
-    fam = "GEMM16" if wide else "GEMM8"
-    if clamp:
-        return fam + "_CLAMP" + odd
-    return fam + ("_U8" if groups % 8 == 0 else "_U4" if groups % 4 == 0 else odd)
-
-
 def flags(program, variants: list[str]) -> dict[str, int]:
-    """ED_USE_* -> 0/1 for the program's calls on the target's kernel variants (after
-    layouts.apply: the conv loops depend on the weight layout)."""
+    """ED_USE_* -> 0/1 for the program's depthwise calls on the target's kernel variants."""
     on: set[str] = set()
     for c in program.calls:
-        if c.kind not in ("CONV_2D", "DEPTHWISE_CONV_2D") or c.alias:
-            continue
-        if variant_of(FILES[c.kind], variants) != "dsp":
-            continue
-        if c.kind == "DEPTHWISE_CONV_2D":
+        if c.kind == "DEPTHWISE_CONV_2D" and not c.alias \
+                and variant_of(FILES[c.kind], variants) == "dsp":
             on |= dw_kernels(c.fields)
-        elif (loop := gemm_loop(c.fields)) is not None:
-            on.add(f"ED_USE_CONV_{loop}")
     return {name: int(name in on) for name in FLAGS}
 
 

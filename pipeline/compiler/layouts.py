@@ -36,8 +36,9 @@ FULLY_CONNECTED on dsp/ (`fc16`, dsp/fully_connected_wide.c): the GEMV reads eve
 so widening in the loop costs 2 SXTB16 per weight word, 21 instructions per 16 MACs; from int16
 rows, 13. Layout: the rows padded with zero rows to a multiple of 4 and zero entries to K4; per
 block of 4 rows, per 4 k, the 4 rows' (w0, w2), (w1, w3) words (_blocks). The int8 `filter` is
-not emitted and model.c calls ed_fully_connected_wide. Only for K4 <= 1024 (the kernel widens
-the input row once, into at most ED_FC_CHUNK entries of scratch) and out_depth >= 4.
+not emitted and model.c calls an ed_fully_connected_wide entry (paths.py). Only for K4 <= 1024
+(the kernel widens the input row once, into at most ED_FC_CHUNK entries of scratch) and
+out_depth >= 4.
 
 optimize: "size" keeps int8 everywhere; "speed" widens every ungrouped conv and every fully
 connected layer; "auto" (default) widens them when the widened model still fits the target's
@@ -156,14 +157,6 @@ def fc16(w: np.ndarray, out_depth: int, depth: int) -> np.ndarray:
     return _blocks(rows, 4)
 
 
-def zp_folded(f: dict) -> int:
-    """1 when every row of a fully connected layer meets requant_dsp.h's ed_zp_folded_ok
-    (multiplier in (2^30, 2^31), shift in [-23, -2]): the dsp/ kernels then requantize with one
-    SMLAL (fully_connected_rq.h) without checking each row at run time."""
-    m, sh = f["multiplier"].values, f["shift"].values
-    return int(bool(np.all((m > (1 << 30)) & (sh <= -2) & (sh >= -23))))
-
-
 def fc16_size(out_depth: int, depth: int) -> int:
     """int16 entries of fc16(w, out_depth, depth)."""
     return (out_depth + 3) // 4 * 4 * ((depth + 3) // 4 * 4)
@@ -210,11 +203,10 @@ def _lay_out(f: dict, plan: ChannelPlan, wide: bool) -> None:
 
 
 def _fc_lay_out(c) -> None:
-    """The fully connected layer's weights as fc16, called through ed_fully_connected_wide."""
+    """The fully connected layer's weights as fc16 (paths.py then calls a _wide entry)."""
     f = c.fields
     w16 = fc16(f["filter"].values, f["out_depth"], f["accum_depth"])
     f["filter16"], f["filter"] = Const("int16_t", w16.astype(np.int64)), None
-    c.func = "ed_fully_connected_wide"
 
 
 def apply(program, conv_variant: str, optimize: str, flash_room: int | None,
@@ -226,10 +218,6 @@ def apply(program, conv_variant: str, optimize: str, flash_room: int | None,
     if optimize not in OPTIMIZE:
         raise ValueError(f"optimize must be one of {OPTIMIZE}, not {optimize!r}")
     convs = [c for c in program.calls if _widenable(c)]
-    if fc_variant == "dsp":
-        for c in program.calls:
-            if c.kind == "FULLY_CONNECTED":
-                c.fields["zp_folded"] = zp_folded(c.fields)
     fcs = [c for c in program.calls if fc_variant == "dsp" and _fc_widenable(c)]
     if conv_variant != "dsp":
         for c in convs:

@@ -19,13 +19,17 @@ class Const:
     values: np.ndarray
 
 
+class Symbol(str):
+    """A C function a params struct points to: a kernel path the compiler chose (paths.py)."""
+
+
 @dataclass(eq=False)
 class Call:
     op_index: int
     kind: str                  # tflite op, for comments and errors
     func: str                  # C kernel, e.g. "ed_conv"; "" for a pure alias (RESHAPE)
     ptype: str                 # C params struct type
-    fields: dict               # struct field -> int | float | list[int] | Const
+    fields: dict               # struct field -> int | float | list[int] | Const | Symbol
     inputs: list[int]          # activation tensors read, in kernel argument order
     outputs: list[int]
     style: str = "unary"       # "unary" (p, in, out) | "binary" (p, a, b, out) | "list" (p, ins[], out)

@@ -108,8 +108,7 @@ def fully_connected(ctx: Ctx) -> Call:
              scratch=None, input_offset=-inp.zero_point[0], filter_offset=0, output_offset=out.zero_point[0],
              act_min=lo, act_max=hi, filter=Const("int8_t", w.data.reshape(-1)),
              bias=bias_const(ctx, 2, out_depth), multiplier=mult, shift=shift,
-             filter16=None,    # dsp/: layouts.py may widen the weights (ed_fully_connected_wide)
-             zp_folded=0)      # dsp/: layouts.py sets it when every row allows that requantization
+             filter16=None)    # dsp/: layouts.py may widen the weights (paths.py: _wide)
     return Call(ctx.op.index, ctx.op.kind, "ed_fully_connected", "ed_fully_connected_params_t",
                 f, [inp.index], [out.index])
 

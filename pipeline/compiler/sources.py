@@ -55,7 +55,7 @@ def _flash_room(profile, program) -> int | None:
 def compile_model(tflite: bytes, target=None, prefix: str = "", optimize: str = "auto") -> Sources:
     """Stage function: .tflite bytes (+ target profile) -> generated C sources. `optimize`
     (auto | speed | size) chooses weight layouts that trade flash for speed (layouts.py)."""
-    from pipeline.compiler import deadchannels, features, layouts
+    from pipeline.compiler import deadchannels, features, layouts, paths
     from pipeline.compiler.emit import Emitter
     from pipeline.compiler.lower import lower
     from pipeline.compiler.planner import plan
@@ -67,6 +67,7 @@ def compile_model(tflite: bytes, target=None, prefix: str = "", optimize: str = 
     variants = _variants(profile)
     wide = layouts.apply(program, variant_of("conv.c", variants), optimize, _flash_room(profile, program),
                          fc_variant=variant_of("fully_connected.c", variants))
+    paths.choose(program, variants)
     assign(program, variants)
     p = plan(program)
     em = Emitter(program, p, prefix=prefix, source=bytes(tflite))

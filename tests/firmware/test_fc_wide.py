@@ -61,37 +61,39 @@ def dense_model() -> bytes:
 
 
 def _fcs(tfl: bytes, optimize: str) -> dict:
-    """out_depth -> (kernel function, fields) of the model compiled for the M4"""
+    """out_depth -> (kernel entry, fields) of the model compiled for the M4"""
     from pipeline import targets
     from pipeline.compiler.sources import compile_model
-    from pipeline.compiler import layouts
+    from pipeline.compiler import paths
     seen = {}
-    real_apply = layouts.apply
+    real_choose = paths.choose
 
     def spy(program, *a, **k):
-        r = real_apply(program, *a, **k)
+        r = real_choose(program, *a, **k)
         seen.update({c.fields["out_depth"]: (c.func, c.fields) for c in program.calls
                      if c.kind == "FULLY_CONNECTED"})
         return r
-    layouts.apply = spy
+    paths.choose = spy
     try:
         compile_model(tfl, targets.resolve("cortex-m4"), optimize=optimize)
     finally:
-        layouts.apply = real_apply
+        paths.choose = real_choose
     return seen
 
 
 def test_compiler_picks_the_kernel(dense_model):
-    """auto: every layer widened and called as ed_fully_connected_wide, zp_folded where every row
-    allows it (not the BIG_SCALE layer); size: the int8 kernel, same zp_folded."""
+    """auto: every layer widened and called through an ed_fully_connected_wide entry, _folded
+    where every row allows it (not the BIG_SCALE layer), _full where the activation is all of
+    int8 (not the layer with act_min -100); size: the int8 rows' entry of the same form."""
     wide, size = _fcs(dense_model, "auto"), _fcs(dense_model, "size")
     assert sorted(wide) == [4, 6, 7, 9, 16]
     for out_depth, (func, f) in wide.items():
-        assert func == "ed_fully_connected_wide" and f["filter"] is None
+        form = ("" if out_depth == 16 else "_folded" if f["act_min"] > -128 or f["act_max"] < 127
+                else "_folded_full")
+        assert func == "ed_fully_connected_wide" + form and f["filter"] is None, out_depth
         assert f["filter16"].values.size == (out_depth + 3) // 4 * 4 * ((f["accum_depth"] + 3) // 4 * 4)
-        assert f["zp_folded"] == int(out_depth != 16), out_depth
-        assert size[out_depth][0] == "ed_fully_connected" and size[out_depth][1]["filter16"] is None
-        assert size[out_depth][1]["zp_folded"] == f["zp_folded"]
+        assert size[out_depth][0] == "ed_fully_connected_rows" + form
+        assert size[out_depth][1]["filter16"] is None
     assert wide[4][1]["act_min"] == -100          # narrower than int8: the clamping requantization
     assert wide[9][1]["batches"] == 3 and wide[6][1]["bias"] is None
 

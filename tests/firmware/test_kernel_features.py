@@ -1,7 +1,8 @@
-"""kernel_features.h (pipeline/compiler/features.py): the compiler tells the DSP kernels which
-dispatch paths the model's layers can take, the rest compile out. The flags for the MLPerf
+"""kernel_features.h (pipeline/compiler/features.py): the compiler tells the DSP depthwise kernel
+which dispatch paths the model's layers can take, the rest compile out. The flags for the MLPerf
 layers, the C and Python lists of flags agreeing, a firmware with paths forced out still
-bit-exact (they fall through to the pixel path and the C GEMM), and the code really gone."""
+bit-exact (they fall through to the pixel path), and the code really gone. Beside them the conv
+GEMM loops model.c names (pipeline/compiler/paths.py): only those are linked."""
 
 import dataclasses
 import re
@@ -32,10 +33,16 @@ def kws(mlperf_models) -> bytes:
     return mlperf_models["kws_dscnn"]          # converted once per session (tests/conftest.py)
 
 
+def _loops(src) -> set[str]:
+    """the conv GEMM loops model.c names"""
+    return set(re.findall(r"\.gemm = ed_conv_dsp_(\w+),", src.files["model.c"]))
+
+
 def test_flags_match_the_c():
-    """Every flag the compiler writes is one a DSP kernel reads (with its default of 1)."""
+    """Every flag the compiler writes is one a DSP kernel reads (with its default of 1), and no
+    other kernel reads any: the conv and fully connected paths are named by model.c."""
     c = {}
-    for f in ("depthwise_conv.c", "conv.c"):
+    for f in sorted(p.name for p in kernel_dir("dsp").glob("*.[ch]")):
         c.update(dict.fromkeys(re.findall(r"#ifndef (ED_USE_\w+)\n#define \1 1\n",
                                           (kernel_dir("dsp") / f).read_text())))
     assert sorted(c) == sorted(features.FLAGS)
@@ -48,23 +55,25 @@ def test_flags_of_mlperf_layers(mlperf_models):
     depthwise."""
     from pipeline.compiler.sources import compile_model
     src = compile_model(mlperf_models["kws_dscnn"], "cortex-m4")
-    assert _on(src) == {"ED_USE_DW_STRIP", "ED_USE_DW_STRIP_S1_5", "ED_USE_CONV_GEMM24",
-                        "ED_USE_CONV_GEMM24_U8"}
+    assert _on(src) == {"ED_USE_DW_STRIP", "ED_USE_DW_STRIP_S1_5"}
+    assert _loops(src) == {"gemm24", "gemm24_u8"}
     vww = mlperf_models["vww_mobilenet_v1_025"]
-    on = _on(compile_model(vww, "cortex-m4"))
+    big = compile_model(vww, "cortex-m4")
+    on = _on(big)
     assert {"ED_USE_DW_STRIP", "ED_USE_DW_RING"} <= on and "ED_USE_DW_PAIRS" not in on
-    assert not any("GEMM8" in f for f in on)    # its last conv (2 channels): GEMM16, pairs only
-    small = _on(compile_model(vww, "cortex-m4", optimize="size"))
-    assert not any("GEMM24" in f or "GEMM16" in f for f in small) and any("GEMM8" in f for f in small)
-    assert _on(compile_model(vww, "cortex-m55")) == set()
+    assert not any("gemm8" in f for f in _loops(big))   # its last conv (2 channels): gemm16
+    small = _loops(compile_model(vww, "cortex-m4", optimize="size"))
+    assert small and all(f.startswith("gemm8") for f in small)
+    m55 = compile_model(vww, "cortex-m55")
+    assert _on(m55) == set() and _loops(m55) == set()
     # several models in one binary (a prefix) share the kernels: no header, everything stays
     assert features.HEADER not in compile_model(vww, "host", prefix="a_").files
 
 
 def test_gated_paths_fall_back_bitexact(kws, tmp_path):
-    """KWS with its strip path and its 1x1 convs' GEMM loop forced out: the depthwise layers take
-    the pixel path, the 1x1 convs the C GEMM (more instructions), outputs identical to
-    tflite-micro's and to the ungated firmware's; the gated code is not linked, flash shrinks."""
+    """KWS with its strip path forced out: the depthwise layers take the pixel path (more
+    instructions), outputs identical to tflite-micro's and to the ungated firmware's; the gated
+    code is not linked, flash shrinks. Of the conv GEMM loops only those model.c names are."""
     from pipeline import targets
     from pipeline.compiler.sources import compile_model, random_inputs
     from pipeline.runtimes.tflm import reference_outputs
@@ -72,7 +81,7 @@ def test_gated_paths_fall_back_bitexact(kws, tmp_path):
     from pipeline.firmware.elf import Elf
     target = targets.resolve("cortex-m4")
     src = compile_model(kws, target)
-    gated = _with_flags(src, ED_USE_DW_STRIP=0, ED_USE_CONV_GEMM24_U8=0)
+    gated = _with_flags(src, ED_USE_DW_STRIP=0)
     everything = _with_flags(src, **{f: 1 for f in features.FLAGS})
     x = random_inputs(src, 3, seed=5)
     ref = reference_outputs(kws, x).reshape(len(x), -1)
@@ -86,12 +95,14 @@ def test_gated_paths_fall_back_bitexact(kws, tmp_path):
     for name, s in (("everything", everything), ("model", src), ("gated", gated)):
         info = build.build(s, target, tmp_path / name)
         sizes[name], syms[name] = info.flash_bytes, set(Elf(info.elf).symbols())
-    assert sizes["gated"] < sizes["model"] < sizes["everything"] - 8000, sizes
-    assert {"ed_dw_strip_s1_5", "ed_conv_dsp_gemm24_u8", "ed_dw_ring6_s1",
-            "ed_conv_dsp_gemm8"} <= syms["everything"]
+    # everything - model: the depthwise paths no KWS layer takes, 8,000 B
+    assert sizes["gated"] < sizes["model"] < sizes["everything"] - 7000, sizes
+    assert {"ed_dw_strip_s1_5", "ed_dw_ring6_s1"} <= syms["everything"]
     assert {"ed_dw_strip_s1_5", "ed_conv_dsp_gemm24_u8"} <= syms["model"]
-    assert not {"ed_dw_ring6_s1", "ed_conv_dsp_gemm8", "ed_conv_dsp_gemm16"} & syms["model"]
-    assert not {"ed_dw_strip_s1_5", "ed_conv_dsp_gemm24_u8"} & syms["gated"]
+    assert "ed_dw_ring6_s1" not in syms["model"]
+    assert not {"ed_conv_dsp_gemm8", "ed_conv_dsp_gemm16", "ed_conv_grouped",
+                "ed_conv_dsp_rest"} & syms["everything"]
+    assert "ed_dw_strip_s1_5" not in syms["gated"]
 
 
 @pytest.fixture(scope="module")

@@ -259,3 +259,41 @@ def test_conv_triple_loops_bitexact(target, optimize):
     tfl = to_int8_tflite(model, seed=6, ranges=[(-2.0, 3.0)])
     tfl = _general_requant_convs(_narrow_conv_activations(tfl), (11, 13))
     _check(tfl, target, optimize)
+
+
+def test_add_entries_bitexact():
+    """dsp/add.c's entries, one branch each, as the compiler picks them
+    (pipeline/compiler/paths.py): flat with the one-SMMLAR requantization and the full range
+    (5 channels), flat with a ReLU re-quantized to zero point -100 (6: clamps inside int8),
+    flat with an output scale that makes TFLM's output multiplier 0.75 (7: shift 0, the general
+    requantization; the outputs mostly saturate), broadcast over (1, 1, C) (8), and broadcast
+    with that scale (9);
+    35 elements per channel: the flat loop's tail."""
+    import re
+    import keras
+    from pipeline.compiler.sources import compile_model
+    from tests.compiler.convert import to_int8_tflite
+    from tests.compiler.tflite_edit import edit, ops_of
+    xs, outs = [], []
+    for c in (5, 6, 7, 8, 9):
+        a = keras.Input((5, 7, c), batch_size=1, name=f"in{len(xs):03d}")
+        b = keras.Input((5, 7, c) if c < 8 else (1, 1, c), batch_size=1, name=f"in{len(xs) + 1:03d}")
+        xs += [a, b]
+        y = keras.ops.add(a, b)
+        outs.append(keras.layers.Activation("relu")(y) if c == 6 else y)
+    tfl = to_int8_tflite(keras.Model(xs, outs), seed=3, ranges=[(-2.0, 3.0), (-4.0, 1.0)] * 5)
+
+    def fn(m, g):
+        for op in ops_of(m, g, "ADD"):
+            q = g.tensors[op.outputs[0]].quantization
+            c = int(g.tensors[op.outputs[0]].shape[-1])
+            if c == 6:
+                q.scale, q.zeroPoint = [float(q.scale[0]) * 2], [-100]
+            if c in (7, 9):                  # TFLM's output multiplier 0.75: shift 0
+                twice_max = 2 * max(float(g.tensors[t].quantization.scale[0]) for t in op.inputs)
+                q.scale = [twice_max / (0.75 * (1 << 20))]
+    tfl = edit(tfl, fn)
+    calls = re.findall(r"(ed_add\w*)\(&op\d+_params", compile_model(tfl, "cortex-m4").files["model.c"])
+    assert sorted(calls) == ["ed_add", "ed_add_fast", "ed_add_flat", "ed_add_flat_fast",
+                             "ed_add_flat_fast_full"], calls
+    _check(tfl, "cortex-m4")

@@ -12,12 +12,14 @@
  * which is SMMLAR (Rd = floor((Ra*2^32 + Rn*Rm + 2^31) / 2^32)) of 2s and M with Ra =
  * 2^(e-1) - [s<0], followed by an arithmetic shift by e (floor(floor(q/2^32)/2^e) =
  * floor(q/2^(32+e))). The output zero point joins Ra as zp * 2^e (an integer moves out of the
- * floor). The tables then hold 2t, so that 2s is one add; `fast` checks once per call that 2s
- * and the SMMLAR result fit in int32 (|t| <= |t(-128)| or |t(127)|: t is monotone in x).
- * With the full int8 activation range the clamp is one SSAT.
+ * floor). The tables then hold 2t, so that 2s is one add. The compiler checks that 2s and the
+ * SMMLAR result fit in int32 (|t| <= |t(-128)| or |t(127)|: t is monotone in x) and then calls
+ * a _fast entry (pipeline/compiler/paths.py, add_fast). With the full int8 activation range
+ * the clamp is one SSAT (_full).
  *
- * Non-broadcast inputs (the residual adds) run one flat loop; broadcasting keeps the
- * reference's 4-D walk. Output order is the reference's: element i is written after element i
+ * Non-broadcast inputs (the residual adds) run one flat loop (the ed_add_flat entries);
+ * broadcasting keeps the reference's 4-D walk (ed_add, ed_add_fast). model.c calls the entry
+ * the compiler chose, so a firmware links only the forms its layers take. Output order is the reference's: element i is written after element i
  * of each input is read (in place stays safe). */
 #include "add.h"
 #include "requant_dsp.h"
@@ -60,25 +62,6 @@ static inline __attribute__((always_inline)) void flat_loop(const rq_t *r, const
     for (; n > 0; --n) *out++ = requant(r, t1[*a++] + t2[*b++], fast, full);
 }
 
-/* one loop instance per (fast, full), the tests left outside. Out of line, with r copied in:
- * inlined into ed_add, the loop's constants went to the stack. */
-static void __attribute__((noinline)) add_flat(rq_t r, const int32_t *t1, const int32_t *t2,
-                                               const int8_t *a, const int8_t *b, int8_t *out,
-                                               int32_t n, int fast, int full) {
-    if (fast && full) flat_loop(&r, t1, t2, a, b, out, n, 1, 1);
-    else if (fast) flat_loop(&r, t1, t2, a, b, out, n, 1, 0);
-    else flat_loop(&r, t1, t2, a, b, out, n, 0, 0);
-}
-
-static int contiguous(const ed_add_params_t *p, const int32_t *stride) {
-    int32_t s = 1;
-    for (int i = 3; i >= 0; --i) {
-        if (p->shape[i] != 1 && stride[i] != s) return 0;
-        s *= p->shape[i];
-    }
-    return 1;
-}
-
 /* an input's rescaled term for the int8 value x */
 static inline int32_t term(int32_t x, int32_t offset, int32_t left_shift, int32_t m,
                            int32_t shift) {
@@ -94,40 +77,74 @@ static void __attribute__((noinline)) tabulate(int32_t *t, int32_t offset, int32
         t[x] = (int32_t)((uint32_t)term(x, offset, left_shift, m, shift) << dbl);
 }
 
-static inline int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
-
-/* max |term(x)| over int8 x: term is monotone in x, so at one of the ends */
-static int64_t term_bound(int32_t offset, int32_t left_shift, int32_t m, int32_t shift) {
-    const int64_t lo = abs64(term(-128, offset, left_shift, m, shift));
-    const int64_t hi = abs64(term(127, offset, left_shift, m, shift));
-    return lo > hi ? lo : hi;
-}
-
-void ed_add(const ed_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output) {
+/* the requantization constants (fast: e = -shift, ra = 2^(e-1) + zp * 2^e, which the compiler
+ * checked to fit) and both tables of terms in the scratch (add_scratch.h), 2t when fast; the
+ * tables' middles (x = 0) at *m1, *m2 */
+static rq_t __attribute__((noinline)) prepare(const ed_add_params_t *p, int fast,
+                                             const int32_t **m1, const int32_t **m2) {
     rq_t r = {p->output_multiplier, p->output_shift, 0, 0, p->output_offset, p->act_min,
               p->act_max};
-    const int8_t out_shift = (int8_t)p->output_shift;
-    int fast = p->output_shift == out_shift && ed_right_requant_ok(&r.m, &out_shift, 1);
-    if (fast) {                              /* e in [1, 31] */
+    if (fast) {
         r.e = -r.shift;
-        const int64_t ra = ((int64_t)1 << (r.e - 1)) + (int64_t)r.zp * ((int64_t)1 << r.e);
-        const int64_t s2 =
-            2 * (term_bound(p->input1_offset, p->left_shift, p->input1_multiplier, p->input1_shift) +
-                 term_bound(p->input2_offset, p->left_shift, p->input2_multiplier, p->input2_shift));
-        /* |SMMLAR| <= |ra| + 1 + |2s| * M / 2^32 + 1 */
-        fast = s2 < INT32_MAX && abs64(ra) + 2 + ((s2 * r.m) >> 32) < INT32_MAX;
-        r.ra = (int32_t)ra;                  /* used only when fast: then it fits */
+        r.ra = (int32_t)(((int64_t)1 << (r.e - 1)) + (int64_t)r.zp * ((int64_t)1 << r.e));
     }
-    const int full = r.lo == -128 && r.hi == 127;
-    int32_t *t1 = (int32_t *)(void *)p->scratch, *t2 = t1 + 256;   /* add_scratch.h */
-    int32_t *m1 = t1 + 128, *m2 = t2 + 128;  /* fast: 2t, no overflow by the bound above */
-    tabulate(m1, p->input1_offset, p->left_shift, p->input1_multiplier, p->input1_shift, fast);
-    tabulate(m2, p->input2_offset, p->left_shift, p->input2_multiplier, p->input2_shift, fast);
-    const int32_t n = p->shape[0] * p->shape[1] * p->shape[2] * p->shape[3];
-    if (contiguous(p, p->stride1) && contiguous(p, p->stride2)) {
-        add_flat(r, m1, m2, input1, input2, output, n, fast, full);
-        return;
-    }
+    int32_t *t1 = (int32_t *)(void *)p->scratch + 128, *t2 = t1 + 256;
+    tabulate(t1, p->input1_offset, p->left_shift, p->input1_multiplier, p->input1_shift, fast);
+    tabulate(t2, p->input2_offset, p->left_shift, p->input2_multiplier, p->input2_shift, fast);
+    *m1 = t1;
+    *m2 = t2;
+    return r;
+}
+
+static inline int32_t count(const ed_add_params_t *p) {
+    return p->shape[0] * p->shape[1] * p->shape[2] * p->shape[3];
+}
+
+/* Both inputs contiguous (no broadcast). One loop instance per entry, out of line with r
+ * copied in: inlined into the entry, the loop's constants went to the stack. */
+static void __attribute__((noinline)) flat_fast_full(rq_t r, const int32_t *t1,
+        const int32_t *t2, const int8_t *a, const int8_t *b, int8_t *out, int32_t n) {
+    flat_loop(&r, t1, t2, a, b, out, n, 1, 1);
+}
+
+static void __attribute__((noinline)) flat_fast(rq_t r, const int32_t *t1, const int32_t *t2,
+                                                const int8_t *a, const int8_t *b, int8_t *out,
+                                                int32_t n) {
+    flat_loop(&r, t1, t2, a, b, out, n, 1, 0);
+}
+
+static void __attribute__((noinline)) flat_general(rq_t r, const int32_t *t1, const int32_t *t2,
+                                                   const int8_t *a, const int8_t *b, int8_t *out,
+                                                   int32_t n) {
+    flat_loop(&r, t1, t2, a, b, out, n, 0, 0);
+}
+
+void ed_add_flat_fast_full(const ed_add_params_t *p, const int8_t *input1, const int8_t *input2,
+                           int8_t *output) {
+    const int32_t *m1, *m2;
+    const rq_t r = prepare(p, 1, &m1, &m2);
+    flat_fast_full(r, m1, m2, input1, input2, output, count(p));
+}
+
+void ed_add_flat_fast(const ed_add_params_t *p, const int8_t *input1, const int8_t *input2,
+                      int8_t *output) {
+    const int32_t *m1, *m2;
+    const rq_t r = prepare(p, 1, &m1, &m2);
+    flat_fast(r, m1, m2, input1, input2, output, count(p));
+}
+
+void ed_add_flat(const ed_add_params_t *p, const int8_t *input1, const int8_t *input2,
+                 int8_t *output) {
+    const int32_t *m1, *m2;
+    const rq_t r = prepare(p, 0, &m1, &m2);
+    flat_general(r, m1, m2, input1, input2, output, count(p));
+}
+
+/* broadcasting: the reference's 4-D walk */
+static inline __attribute__((always_inline)) void walk(const ed_add_params_t *p,
+        const int8_t *input1, const int8_t *input2, int8_t *output, int fast) {
+    const int32_t *m1, *m2;
+    const rq_t r = prepare(p, fast, &m1, &m2);
     int32_t out = 0;
     for (int32_t a = 0; a < p->shape[0]; ++a)
     for (int32_t b = 0; b < p->shape[1]; ++b)
@@ -137,4 +154,13 @@ void ed_add(const ed_add_params_t *p, const int8_t *input1, const int8_t *input2
         const int32_t i2 = a * p->stride2[0] + b * p->stride2[1] + c * p->stride2[2] + d * p->stride2[3];
         output[out++] = requant(&r, m1[input1[i1]] + m2[input2[i2]], fast, 0);
     }
+}
+
+void ed_add_fast(const ed_add_params_t *p, const int8_t *input1, const int8_t *input2,
+                 int8_t *output) {
+    walk(p, input1, input2, output, 1);
+}
+
+void ed_add(const ed_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output) {
+    walk(p, input1, input2, output, 0);
 }

@@ -33,8 +33,10 @@
  * block 40 + 17 * K4 / 4 + 3 * K4 / (4 U)), then the P pairs as GEMM16_ASM in the same call.
  * An odd number of pair rows ends with a zero row that names the channel before it: the loops
  * store row 1 of a block before row 0, so the real row's output is the one that stays.
- * The C path (gemm_c, row by row) takes the slow rows with the general requantization (and the
- * fast ones with rq_fast2 when a build leaves their assembly loop out, ED_USE_CONV_*).
+ * The C path (gemm_c, row by row) takes the slow rows with the general requantization.
+ * The compiler chooses the loop (its unroll, the clamp, the odd entry: pipeline/compiler/paths.py)
+ * and names it in the params (conv.h's gemm), with ed_conv_dsp_rest when the layer has slow or
+ * constant channels: a firmware links only the loops its layers name.
  * Steps 1 and 2 accumulate 2 * acc (doubled inputs). The fast table holds the doubled bias;
  * the general form starts from 0 and adds the bias after halving, so any int32 bias wraps as
  * in the reference. |2 * sum| <= 2 * K * 128 * 255: exact in int32 for K < 32768, and the
@@ -66,72 +68,6 @@
 #include "requant_dsp.h"
 #include "simd.h"
 
-/* Which assembly GEMM loops this build links (ED_USE_CONV_<loop>: 0 or 1, one per
- * ed_conv_dsp_<loop> below). `edgedistill compile` writes kernel_features.h beside model.c with
- * the loops the model's convs take (pipeline/compiler/features.py mirrors pick_gemm); without
- * it, all of them. A loop compiled out leaves its convs to the C path (gemm_c, every channel):
- * slower, never different. */
-#if __has_include("kernel_features.h")
-#include "kernel_features.h"
-#endif
-#ifndef ED_USE_CONV_GEMM24
-#define ED_USE_CONV_GEMM24 1
-#endif
-#ifndef ED_USE_CONV_GEMM24_U4
-#define ED_USE_CONV_GEMM24_U4 1
-#endif
-#ifndef ED_USE_CONV_GEMM24_U8
-#define ED_USE_CONV_GEMM24_U8 1
-#endif
-#ifndef ED_USE_CONV_GEMM24_CLAMP
-#define ED_USE_CONV_GEMM24_CLAMP 1
-#endif
-#ifndef ED_USE_CONV_GEMM24_ODD
-#define ED_USE_CONV_GEMM24_ODD 1
-#endif
-#ifndef ED_USE_CONV_GEMM24_CLAMP_ODD
-#define ED_USE_CONV_GEMM24_CLAMP_ODD 1
-#endif
-#ifndef ED_USE_CONV_GEMM24_U8_ODD
-#define ED_USE_CONV_GEMM24_U8_ODD 1
-#endif
-#ifndef ED_USE_CONV_GEMM16
-#define ED_USE_CONV_GEMM16 1
-#endif
-#ifndef ED_USE_CONV_GEMM16_U4
-#define ED_USE_CONV_GEMM16_U4 1
-#endif
-#ifndef ED_USE_CONV_GEMM16_U8
-#define ED_USE_CONV_GEMM16_U8 1
-#endif
-#ifndef ED_USE_CONV_GEMM16_CLAMP
-#define ED_USE_CONV_GEMM16_CLAMP 1
-#endif
-#ifndef ED_USE_CONV_GEMM16_ODD
-#define ED_USE_CONV_GEMM16_ODD 1
-#endif
-#ifndef ED_USE_CONV_GEMM16_CLAMP_ODD
-#define ED_USE_CONV_GEMM16_CLAMP_ODD 1
-#endif
-#ifndef ED_USE_CONV_GEMM8
-#define ED_USE_CONV_GEMM8 1
-#endif
-#ifndef ED_USE_CONV_GEMM8_ODD
-#define ED_USE_CONV_GEMM8_ODD 1
-#endif
-#ifndef ED_USE_CONV_GEMM8_U4
-#define ED_USE_CONV_GEMM8_U4 1
-#endif
-#ifndef ED_USE_CONV_GEMM8_U8
-#define ED_USE_CONV_GEMM8_U8 1
-#endif
-#ifndef ED_USE_CONV_GEMM8_CLAMP
-#define ED_USE_CONV_GEMM8_CLAMP 1
-#endif
-#ifndef ED_USE_CONV_GEMM8_CLAMP_ODD
-#define ED_USE_CONV_GEMM8_CLAMP_ODD 1
-#endif
-
 /* Step 3's table, one entry per pair of fast rows (r, r+1: channels c0, c1), in the order the
  * assembly loads it: the 4 accumulators' start (s00, s01: row r of pixels A, B; s10, s11: row
  * r+1) and the step-1 words, then (multiplier, half, e1) of c0 and of c1, then the byte offsets
@@ -162,7 +98,7 @@ _Static_assert(sizeof(triple_t) == 76 && offsetof(triple_t, mhe) == 28 &&
 
 /* The assembly loops' first argument (with the pixel pair's outputs pa, pb as the second and
  * third); pa, pb and its first 6 words (8 in the 2x3 loops) make their stack frame. */
-typedef struct {
+typedef struct ed_conv_gemm_args {
     const void *tend;                /* [sp, #8]: the end of the full channel pairs (triples) */
     const void *tab;                 /* #12: the first pair (triple) */
     int32_t lo, hi;                  /* #16, #20: activation range (_clamp variants) */
@@ -229,13 +165,6 @@ static inline int8_t clamp8(int32_t v, int32_t lo, int32_t hi) {
     return (int8_t)(v > hi ? hi : v);
 }
 
-/* rq_fast2 (header) up to the final halving */
-static inline int32_t rq_fast2(int32_t a2, int32_t m, int32_t half, int32_t e1) {
-    int32_t r;
-    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a2), "r"(m), "r"(half));
-    return (r + (a2 >> 31)) >> e1;
-}
-
 static inline int8_t rq_general(int32_t s, int32_t m, int32_t shift, int32_t zp, int32_t lo,
                                 int32_t hi) {
     return clamp8(ed_mbqm_dsp(s, m, shift) + zp, lo, hi);
@@ -245,17 +174,16 @@ typedef uint32_t __attribute__((may_alias)) ed_word_t;
 
 /* The C path, row by row: filter rows [r0, r1) of the pixel pair (channels row_channel),
  * `groups` passes of 4 k over step 1's words x0 (filter16: its rows in triples, then pairs;
- * int8 rows of K). Fast: rq_fast2 (fast rows, when their assembly loop is compiled out);
- * general (the slow rows): the doubled sums halved, the bias added with int32 wrap as in the
- * reference, ed_mbqm_dsp. */
+ * int8 rows of K), the general requantization: the doubled sums halved, the bias added with
+ * int32 wrap as in the reference, ed_mbqm_dsp. */
 static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t r0, int32_t r1,
-        int32_t groups, int32_t t3, int fast, const uint32_t *x0, int8_t *out_a, int8_t *out_b) {
+        int32_t groups, int32_t t3, const uint32_t *x0, int8_t *out_a, int8_t *out_b) {
     const int32_t K = p->k_h * p->k_w * p->in_c, k4 = 4 * groups;
     const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max;
     for (int32_t row = r0; row < r1; ++row) {
         const int32_t oc = row_channel(p, row);
         const int32_t b = p->bias ? p->bias[oc] : 0;
-        int32_t sa = fast ? 2 * b : 0, sb = sa;
+        int32_t sa = 0, sb = 0;
         const uint32_t *x = x0;
         if (p->filter16) {
             const int16_t *r;
@@ -281,16 +209,9 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t 
                 sb = __smlad(e02, x[2], __smlad(e13, x[3], sb));
             }
         }
-        const int32_t m = p->multiplier[oc];
-        if (fast) {
-            const int32_t e1 = -p->shift[oc] - 1, h = half_of(zp, e1);
-            out_a[oc] = clamp8(rq_fast2(sa, m, h, e1) >> 1, lo, hi);
-            out_b[oc] = clamp8(rq_fast2(sb, m, h, e1) >> 1, lo, hi);
-        } else {
-            const int32_t sh = p->shift[oc];
-            out_a[oc] = rq_general((int32_t)((uint32_t)(sa >> 1) + (uint32_t)b), m, sh, zp, lo, hi);
-            out_b[oc] = rq_general((int32_t)((uint32_t)(sb >> 1) + (uint32_t)b), m, sh, zp, lo, hi);
-        }
+        const int32_t m = p->multiplier[oc], sh = p->shift[oc];
+        out_a[oc] = rq_general((int32_t)((uint32_t)(sa >> 1) + (uint32_t)b), m, sh, zp, lo, hi);
+        out_b[oc] = rq_general((int32_t)((uint32_t)(sb >> 1) + (uint32_t)b), m, sh, zp, lo, hi);
     }
 }
 
@@ -556,13 +477,6 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t 
     ".size " #name ", . - " #name "\n\t"                                                          \
     ".popsection\n"
 
-void ed_conv_dsp_gemm24(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm24_u4(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm24_u8(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm24_clamp(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm24_odd(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm24_clamp_odd(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm24_u8_odd(const gemm_args_t *a, int8_t *pa, int8_t *pb);
 #define NO_ODD ""
 __asm__(GEMM24_ASM(ed_conv_dsp_gemm24, NO_CLAMP_ASM, NO_CLAMP_ASM, NO_ODD, NO_ODD, MAC24_U2_ASM,
                    MAC16_U2_ASM)
@@ -581,18 +495,6 @@ __asm__(GEMM24_ASM(ed_conv_dsp_gemm24, NO_CLAMP_ASM, NO_CLAMP_ASM, NO_ODD, NO_OD
 
 /* the variants: filter16 or int8 rows, unrolled 2, 4 or 8 (odd: K4 / 4 odd), the clamp
  * (rare: an activation narrower than int8) only in the general U = 2 forms */
-void ed_conv_dsp_gemm16(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm16_u4(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm16_u8(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm16_clamp(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm16_odd(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm16_clamp_odd(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm8(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm8_odd(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm8_u4(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm8_u8(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm8_clamp(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-void ed_conv_dsp_gemm8_clamp_odd(const gemm_args_t *a, int8_t *pa, int8_t *pb);
 
 __asm__(GEMM16_ASM(ed_conv_dsp_gemm16, NO_CLAMP_ASM, EVEN_ASM, MAC16_U2_ASM)
         GEMM16_ASM(ed_conv_dsp_gemm16_u4, NO_CLAMP_ASM, EVEN_ASM, MAC16_U4_ASM)
@@ -607,37 +509,10 @@ __asm__(GEMM16_ASM(ed_conv_dsp_gemm16, NO_CLAMP_ASM, EVEN_ASM, MAC16_U2_ASM)
         GEMM8_ASM(ed_conv_dsp_gemm8_clamp, CLAMP4_ASM, EVEN_ASM, MAC8_U2_ASM)
         GEMM8_ASM(ed_conv_dsp_gemm8_clamp_odd, CLAMP4_ASM, ODD_ASM, MAC8_U2_ASM));
 
-/* the assembly loop for the call */
-typedef void gemm_fn(const gemm_args_t *a, int8_t *pa, int8_t *pb);
-
-/* the loop, or NULL when it is compiled out (ED_USE_CONV_*; constant-folded, so the loop is not
- * referenced and --gc-sections drops it) */
-#define GEMM(NAME, fn) (ED_USE_CONV_##NAME ? (fn) : (gemm_fn *)0)
-static gemm_fn *pick_gemm(int wide, int clamp, int32_t groups, int32_t t3) {
-    const int odd = groups & 1;
-    if (t3) {
-        if (clamp) return odd ? GEMM(GEMM24_CLAMP_ODD, ed_conv_dsp_gemm24_clamp_odd)
-                              : GEMM(GEMM24_CLAMP, ed_conv_dsp_gemm24_clamp);
-        return groups % 8 == 0 ? GEMM(GEMM24_U8, ed_conv_dsp_gemm24_u8)
-             : groups % 4 == 0 ? GEMM(GEMM24_U4, ed_conv_dsp_gemm24_u4)
-             : groups % 8 == 7 ? GEMM(GEMM24_U8_ODD, ed_conv_dsp_gemm24_u8_odd)
-             : odd ? GEMM(GEMM24_ODD, ed_conv_dsp_gemm24_odd) : GEMM(GEMM24, ed_conv_dsp_gemm24);
-    }
-    if (clamp && wide) return odd ? GEMM(GEMM16_CLAMP_ODD, ed_conv_dsp_gemm16_clamp_odd)
-                                  : GEMM(GEMM16_CLAMP, ed_conv_dsp_gemm16_clamp);
-    if (clamp) return groups & 1 ? GEMM(GEMM8_CLAMP_ODD, ed_conv_dsp_gemm8_clamp_odd)
-                                 : GEMM(GEMM8_CLAMP, ed_conv_dsp_gemm8_clamp);
-    if (groups % 8 == 0) return wide ? GEMM(GEMM16_U8, ed_conv_dsp_gemm16_u8)
-                                     : GEMM(GEMM8_U8, ed_conv_dsp_gemm8_u8);
-    if (groups % 4 == 0) return wide ? GEMM(GEMM16_U4, ed_conv_dsp_gemm16_u4)
-                                     : GEMM(GEMM8_U4, ed_conv_dsp_gemm8_u4);
-    if (wide) return odd ? GEMM(GEMM16_ODD, ed_conv_dsp_gemm16_odd) : GEMM(GEMM16, ed_conv_dsp_gemm16);
-    return groups & 1 ? GEMM(GEMM8_ODD, ed_conv_dsp_gemm8_odd) : GEMM(GEMM8, ed_conv_dsp_gemm8);
-}
 
 /* grouped convs: one SIMD dot per valid tap (filter_in_c contiguous bytes in input and
  * filter), TFLM's padding skip as in the reference */
-static void conv_plain(const ed_conv_params_t *p, const int8_t *input, int8_t *output) {
+void ed_conv_grouped(const ed_conv_params_t *p, const int8_t *input, int8_t *output) {
     const int32_t fic = p->filter_in_c, out_per_group = p->out_c / (p->in_c / fic);
     const uint32_t off2 = ed_dup16(p->input_offset);
     for (int32_t q = 0; q < p->out_h * p->out_w; ++q) {
@@ -676,21 +551,17 @@ static void put_consts(const ed_conv_params_t *p, const int16_t *cch, int8_t *ou
     }
 }
 
-/* what the assembly loop leaves of a pixel pair: the fast rows when it is compiled out
- * (ED_USE_CONV_*), the slow rows [rows, rows + n_slow), the constant channels */
-static void __attribute__((noinline)) rest_of_pair(const ed_conv_params_t *p, int no_asm,
-        int32_t rows, const int16_t *cch, const uint32_t *buf, int8_t *out_a, int8_t *out_b) {
+/* what the assembly loop leaves of a pixel pair: the slow rows [rows, rows + n_slow), the
+ * constant channels (conv.h's rest: model.c names it only for a layer that has them) */
+void ed_conv_dsp_rest(const ed_conv_params_t *p, int32_t rows, const int16_t *cch,
+                      const uint32_t *buf, int8_t *out_a, int8_t *out_b) {
     const int32_t groups = ED_CONV_K4(p->k_h, p->k_w, p->in_c) / 4, t3 = p->gemm_triples;
-    if (no_asm && p->n_fast) gemm_c(p, 0, p->n_fast, groups, t3, 1, buf, out_a, out_b);
-    if (p->n_slow) gemm_c(p, rows, rows + p->n_slow, groups, t3, 0, buf, out_a, out_b);
+    if (p->n_slow) gemm_c(p, rows, rows + p->n_slow, groups, t3, buf, out_a, out_b);
     put_consts(p, cch, out_a, out_b);
 }
 
+/* ungrouped convs (grouped ones: ed_conv_grouped) */
 void ed_conv(const ed_conv_params_t *p, const int8_t *input, int8_t *output) {
-    if (p->filter_in_c != p->in_c) {
-        conv_plain(p, input, output);
-        return;
-    }
     const int32_t K = p->k_h * p->k_w * p->in_c, k4 = ED_CONV_K4(p->k_h, p->k_w, p->in_c);
     const int32_t out_c = p->out_c, n = p->out_h * p->out_w;
     const int32_t groups = k4 / 4;                         /* passes of 4 k */
@@ -703,8 +574,8 @@ void ed_conv(const ed_conv_params_t *p, const int8_t *input, int8_t *output) {
     int8_t *tmp = p->scratch + 4 * k4;                     /* used when in_c % 4 != 0 */
     void *tab = tmp + (p->in_c % 4 ? 2 * k4 + 4 : 0);
     if (nf) fill_table(p, tab, buf, k4, t3, rows, p->filter16);
-    const int clamp = p->act_min > -128 || p->act_max < 127;
-    gemm_fn *const gemm = nf ? pick_gemm(p->filter16 != NULL, clamp, groups, t3) : NULL;
+    ed_conv_gemm_fn *const gemm = p->gemm;
+    ed_conv_rest_fn *const rest = p->rest;
     const pair_t *const pairs = (const pair_t *)(void *)((triple_t *)tab + t3);
     const int32_t npairs = (rows - 3 * t3) / 2;
     gemm_args_t a = {.tend = t3 ? (const void *)pairs : (const void *)(pairs + npairs),
@@ -721,12 +592,11 @@ void ed_conv(const ed_conv_params_t *p, const int8_t *input, int8_t *output) {
         }
         return;
     }
-    const int rest = !gemm || ns || nc;                   /* anything beside the assembly */
     for (int32_t q = 0; q < n; q += 2) {
         const int32_t qb = q + 1 < n ? q + 1 : q;
         int8_t *out_a = output + (int64_t)q * out_c, *out_b = qb != q ? out_a + out_c : out_a;
         gather_pair(p, input, q, qb, k4, tmp, buf);
         if (gemm) gemm(&a, out_a, out_b);
-        if (rest) rest_of_pair(p, gemm == NULL, rows, cch, buf, out_a, out_b);
+        if (rest) rest(p, rows, cch, buf, out_a, out_b);
     }
 }

@@ -11,9 +11,11 @@
  *    written twice, with the same values), so no row is read past its end. depth % 4 is a
  *    scalar tail.
  * 3. The requantization is one SMLAL and a few ALU instructions (fully_connected_rq.h)
- *    when the compiler found that every channel allows it (zp_folded), else ed_mbqm_dsp.
- * Fewer than 4 rows, and a non-zero filter offset (not produced for int8 weights by TFLite's
- * converter), go row by row. The output never overlaps the input (the planner gives
+ *    when the compiler found that every channel allows it (the _folded entries), else
+ *    ed_mbqm_dsp; the _full entries saturate to int8 with no further clamp.
+ * The compiler picks the entry (pipeline/compiler/paths.py) and model.c calls it by name, so a
+ * firmware links only the forms its layers take. ed_fully_connected goes row by row: fewer than
+ * 4 rows, or a non-zero filter offset (not produced for int8 weights by TFLite's converter). The output never overlaps the input (the planner gives
  * FULLY_CONNECTED no overlap), so re-reading x for later chunks is safe. */
 #include "fully_connected.h"
 #include "fully_connected_rq.h"
@@ -55,10 +57,10 @@
 
 /* Every input row (batch) into its out_depth >= 4 outputs, four rows o..o+3 at a time (MAC4's
  * wa, wa + d, wb, wb + d with wb = wa + 2d, d = depth), the last group overlapping as step 2
- * says. One instance of the MAC loops; right and full pick one of three requantization
- * blocks per group. Out of line, with rq copied in: its fields then stay in registers or the
- * frame instead of being reloaded through a pointer after each output store. */
-static void __attribute__((noinline)) fc_rows(const ed_fully_connected_params_t *p, ed_fc_rq_t rq,
+ * says. Inlined into one out-of-line instance per (right, full) below, with rq copied in: its
+ * fields then stay in registers or the frame instead of being reloaded through a pointer after
+ * each output store. */
+static inline __attribute__((always_inline)) void fc_rows(const ed_fully_connected_params_t *p, ed_fc_rq_t rq,
                                               const int8_t *input, int8_t *output, int right,
                                               int full) {
     const int32_t depth = p->accum_depth, d4 = depth & ~3, out_depth = p->out_depth;
@@ -115,13 +117,43 @@ static void __attribute__((noinline)) fc_rows(const ed_fully_connected_params_t 
     }
 }
 
+static ed_fc_rq_t rq_of(const ed_fully_connected_params_t *p) {
+    return (ed_fc_rq_t){p->bias, p->multiplier, p->shift, p->output_offset, p->act_min,
+                        p->act_max, 2 * p->output_offset + 1};
+}
+
+static void __attribute__((noinline)) rows_general(const ed_fully_connected_params_t *p,
+        ed_fc_rq_t rq, const int8_t *input, int8_t *output) {
+    fc_rows(p, rq, input, output, 0, 0);
+}
+
+static void __attribute__((noinline)) rows_folded(const ed_fully_connected_params_t *p,
+        ed_fc_rq_t rq, const int8_t *input, int8_t *output) {
+    fc_rows(p, rq, input, output, 1, 0);
+}
+
+static void __attribute__((noinline)) rows_folded_full(const ed_fully_connected_params_t *p,
+        ed_fc_rq_t rq, const int8_t *input, int8_t *output) {
+    fc_rows(p, rq, input, output, 1, 1);
+}
+
+void ed_fully_connected_rows(const ed_fully_connected_params_t *p, const int8_t *input,
+                             int8_t *output) {
+    rows_general(p, rq_of(p), input, output);
+}
+
+void ed_fully_connected_rows_folded(const ed_fully_connected_params_t *p, const int8_t *input,
+                                    int8_t *output) {
+    rows_folded(p, rq_of(p), input, output);
+}
+
+void ed_fully_connected_rows_folded_full(const ed_fully_connected_params_t *p,
+                                         const int8_t *input, int8_t *output) {
+    rows_folded_full(p, rq_of(p), input, output);
+}
+
 void ed_fully_connected(const ed_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
-    const ed_fc_rq_t r = {p->bias, p->multiplier, p->shift, p->output_offset, p->act_min, p->act_max,
-                    2 * p->output_offset + 1};
-    if (p->filter_offset == 0 && p->out_depth >= 4) {
-        fc_rows(p, r, input, output, p->zp_folded, p->act_min == -128 && p->act_max == 127);
-        return;
-    }
+    const ed_fc_rq_t r = rq_of(p);
     /* 1-3 rows (a 4-row group would read past the filter) or a filter offset: row by row */
     const int32_t depth = p->accum_depth, off = p->input_offset;
     const uint32_t off2 = ed_dup16(off);

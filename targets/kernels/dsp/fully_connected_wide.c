@@ -53,9 +53,10 @@ static void widen_row(const int8_t *x, int32_t depth, uint32_t off2, uint32_t *x
     }
 }
 
-/* Out of line with rq copied in (fully_connected_rq.h: no reloads after the stores); right and
- * full pick one of three requantization forms per block. */
-static void __attribute__((noinline)) wide_rows(const ed_fully_connected_params_t *p,
+/* Inlined into one out-of-line instance per (right, full) below, with rq copied in
+ * (fully_connected_rq.h: no reloads after the stores): the requantization form of the entry the
+ * compiler chose (pipeline/compiler/paths.py). */
+static inline __attribute__((always_inline)) void wide_rows(const ed_fully_connected_params_t *p,
                                                 ed_fc_rq_t rq, const int8_t *input,
                                                 int8_t *output, int right, int full) {
     const int32_t depth = p->accum_depth, groups = (depth + 3) >> 2, out_depth = p->out_depth;
@@ -101,9 +102,37 @@ static void __attribute__((noinline)) wide_rows(const ed_fully_connected_params_
     }
 }
 
+static ed_fc_rq_t rq_of(const ed_fully_connected_params_t *p) {
+    return (ed_fc_rq_t){p->bias, p->multiplier, p->shift, p->output_offset, p->act_min,
+                        p->act_max, 2 * p->output_offset + 1};
+}
+
+static void __attribute__((noinline)) wide_general(const ed_fully_connected_params_t *p,
+        ed_fc_rq_t rq, const int8_t *input, int8_t *output) {
+    wide_rows(p, rq, input, output, 0, 0);
+}
+
+static void __attribute__((noinline)) wide_folded(const ed_fully_connected_params_t *p,
+        ed_fc_rq_t rq, const int8_t *input, int8_t *output) {
+    wide_rows(p, rq, input, output, 1, 0);
+}
+
+static void __attribute__((noinline)) wide_folded_full(const ed_fully_connected_params_t *p,
+        ed_fc_rq_t rq, const int8_t *input, int8_t *output) {
+    wide_rows(p, rq, input, output, 1, 1);
+}
+
 void ed_fully_connected_wide(const ed_fully_connected_params_t *p, const int8_t *input,
                              int8_t *output) {
-    const ed_fc_rq_t r = {p->bias, p->multiplier, p->shift, p->output_offset, p->act_min,
-                          p->act_max, 2 * p->output_offset + 1};
-    wide_rows(p, r, input, output, p->zp_folded, p->act_min == -128 && p->act_max == 127);
+    wide_general(p, rq_of(p), input, output);
+}
+
+void ed_fully_connected_wide_folded(const ed_fully_connected_params_t *p, const int8_t *input,
+                                    int8_t *output) {
+    wide_folded(p, rq_of(p), input, output);
+}
+
+void ed_fully_connected_wide_folded_full(const ed_fully_connected_params_t *p,
+                                         const int8_t *input, int8_t *output) {
+    wide_folded_full(p, rq_of(p), input, output);
 }

@@ -24,4 +24,17 @@ typedef struct {
  * when the input is not broadcast */
 void ed_add(const ed_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 
+/* dsp/ only: the entries model.c calls by name, as the compiler chose them
+ * (pipeline/compiler/paths.py), with the same outputs. _flat: neither input broadcast, both
+ * contiguous; _fast: the output requantization's one-SMMLAR form holds (dsp/add.c); _full: the
+ * activation range is [-128, 127]. dsp/'s ed_add is the general broadcasting form. */
+void ed_add_fast(const ed_add_params_t *p, const int8_t *input1, const int8_t *input2,
+                 int8_t *output);
+void ed_add_flat(const ed_add_params_t *p, const int8_t *input1, const int8_t *input2,
+                 int8_t *output);
+void ed_add_flat_fast(const ed_add_params_t *p, const int8_t *input1, const int8_t *input2,
+                      int8_t *output);
+void ed_add_flat_fast_full(const ed_add_params_t *p, const int8_t *input1, const int8_t *input2,
+                           int8_t *output);
+
 #endif

@@ -7,7 +7,25 @@
 
 #include "conv_scratch.h"                  /* the kernel variant's scratch size */
 
-typedef struct {
+typedef struct ed_conv_params ed_conv_params_t;
+
+/* dsp/ only: the paths model.c names in the params, as the compiler chose them
+ * (pipeline/compiler/paths.py), so that the firmware links only those. An assembly GEMM loop
+ * of dsp/conv.c (its argument, gemm_args_t, is private to it), and the C path of the slow and
+ * constant channels. */
+struct ed_conv_gemm_args;
+typedef void ed_conv_gemm_fn(const struct ed_conv_gemm_args *a, int8_t *pa, int8_t *pb);
+typedef void ed_conv_rest_fn(const ed_conv_params_t *p, int32_t rows, const int16_t *cch,
+                             const uint32_t *buf, int8_t *out_a, int8_t *out_b);
+ed_conv_gemm_fn ed_conv_dsp_gemm24, ed_conv_dsp_gemm24_u4, ed_conv_dsp_gemm24_u8,
+    ed_conv_dsp_gemm24_clamp, ed_conv_dsp_gemm24_odd, ed_conv_dsp_gemm24_clamp_odd,
+    ed_conv_dsp_gemm24_u8_odd, ed_conv_dsp_gemm16, ed_conv_dsp_gemm16_u4, ed_conv_dsp_gemm16_u8,
+    ed_conv_dsp_gemm16_clamp, ed_conv_dsp_gemm16_odd, ed_conv_dsp_gemm16_clamp_odd,
+    ed_conv_dsp_gemm8, ed_conv_dsp_gemm8_odd, ed_conv_dsp_gemm8_u4, ed_conv_dsp_gemm8_u8,
+    ed_conv_dsp_gemm8_clamp, ed_conv_dsp_gemm8_clamp_odd;
+ed_conv_rest_fn ed_conv_dsp_rest;
+
+struct ed_conv_params {
     int32_t in_h, in_w, in_c;          /* input (1, in_h, in_w, in_c) */
     int32_t out_h, out_w, out_c;       /* output (1, out_h, out_w, out_c) */
     int32_t k_h, k_w, filter_in_c;     /* filter (out_c, k_h, k_w, filter_in_c); groups = in_c / filter_in_c */
@@ -34,10 +52,15 @@ typedef struct {
     const int16_t *channels;
     const int8_t *const_values;
     int32_t gemm_triples, n_fast, n_slow, n_const;
-} ed_conv_params_t;
+    ed_conv_gemm_fn *gemm;             /* dsp/: the fast rows' loop, NULL when n_fast is 0 */
+    ed_conv_rest_fn *rest;             /* dsp/: ed_conv_dsp_rest when n_slow or n_const, else NULL */
+};
 
 /* Output pixels are produced in raster order, all channels of a pixel together: the memory
  * planner relies on this to overlap output and input (see pipeline/compiler/overlap.py). */
 void ed_conv(const ed_conv_params_t *p, const int8_t *input, int8_t *output);
+
+/* dsp/ only: grouped convs (filter_in_c < in_c); its ed_conv takes only ungrouped ones. */
+void ed_conv_grouped(const ed_conv_params_t *p, const int8_t *input, int8_t *output);
 
 #endif

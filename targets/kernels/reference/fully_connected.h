@@ -18,14 +18,24 @@ typedef struct {
                                           aligned, or NULL when it needs none */
     const int16_t *filter16;           /* ed_fully_connected_wide's int16 rows (pipeline/compiler/
                                           layouts.py fc16), or NULL; then `filter` is NULL */
-    int32_t zp_folded;                 /* dsp/: 1 when every row meets requant_dsp.h's
-                                          ed_zp_folded_ok (layouts.py zp_folded); the others: 0 */
 } ed_fully_connected_params_t;
 
 void ed_fully_connected(const ed_fully_connected_params_t *p, const int8_t *input, int8_t *output);
 
-/* dsp/ only, called by model.c when the compiler widened the layer's weights (filter16 set,
- * filter_offset 0, accum_depth rounded up to 4 at most ED_FC_CHUNK): same outputs. */
+/* dsp/ only: the entries model.c calls by name, as the compiler chose them
+ * (pipeline/compiler/paths.py), with the same outputs. _rows: int8 rows, four at a time
+ * (out_depth >= 4, filter_offset 0). _wide: the compiler widened the weights (filter16 set,
+ * accum_depth rounded up to 4 at most ED_FC_CHUNK). _folded: every row meets requant_dsp.h's
+ * ed_zp_folded_ok; _full: and the activation range is [-128, 127]. */
+void ed_fully_connected_rows(const ed_fully_connected_params_t *p, const int8_t *input, int8_t *output);
+void ed_fully_connected_rows_folded(const ed_fully_connected_params_t *p, const int8_t *input,
+                                    int8_t *output);
+void ed_fully_connected_rows_folded_full(const ed_fully_connected_params_t *p, const int8_t *input,
+                                         int8_t *output);
 void ed_fully_connected_wide(const ed_fully_connected_params_t *p, const int8_t *input, int8_t *output);
+void ed_fully_connected_wide_folded(const ed_fully_connected_params_t *p, const int8_t *input,
+                                    int8_t *output);
+void ed_fully_connected_wide_folded_full(const ed_fully_connected_params_t *p, const int8_t *input,
+                                         int8_t *output);
 
 #endif

@@ -42,8 +42,8 @@ def wav_features(paths, params):
     import wav
     files = []
     for p in paths:
-        files += sorted(os.path.join(p, f) for f in os.listdir(p) if f.lower().endswith(".wav")) \
-            if os.path.isdir(p) else [p]
+        inside = sorted(os.listdir(p)) if os.path.isdir(p) else None
+        files += [os.path.join(p, f) for f in inside if f.lower().endswith(".wav")] if inside is not None else [p]
     if not files:
         raise ValueError(f"no .wav clips in {', '.join(paths)}")
     return frontend.mfcc(np.stack([wav.read_clip(f, params) for f in files]), params), files

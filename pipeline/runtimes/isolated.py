@@ -40,6 +40,10 @@ _JOBS = {
 }
 
 
+_LAUNCH = ("import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); "
+           "runpy.run_module('pipeline.runtimes.isolated', run_name='__main__', alter_sys=True)")
+
+
 def _run(job: str, tflite: bytes, x: np.ndarray | None = None):
     import pipeline
     package = Path(pipeline.__file__).resolve().parent
@@ -50,9 +54,10 @@ def _run(job: str, tflite: bytes, x: np.ndarray | None = None):
             np.save(d / "inputs.npy", np.ascontiguousarray(x), allow_pickle=False)
         python = Path(sys.executable)
         ro = sandbox.python_paths(python) + [package]
-        env = {**ENV, "PYTHONPATH": str(package.parent)}
-        r = sandbox.run([python, "-I", "-m", "pipeline.runtimes.isolated", job, d], d, LIMITS, ro=ro,
-                        env=env, timeout=TIMEOUT_S)
+        # -I ignores PYTHONPATH: the child puts this very package first on its path itself, so it
+        # runs the parent's code (a second checkout need not be the installed one)
+        r = sandbox.run([python, "-I", "-c", _LAUNCH, package.parent, job, d], d, LIMITS, ro=ro,
+                        env=ENV, timeout=TIMEOUT_S)
         if (d / "error.json").is_file():      # written by our code, but in a child the model ran in
             e = json.loads((d / "error.json").read_text())
             raise UserError(printable(str(e.get("problem", ""))), printable(str(e.get("fix", ""))))

@@ -6,18 +6,24 @@ picks the form and model.c calls that entry by name: the kernels do not look aga
 time, and -ffunction-sections / --gc-sections leave out of the firmware every form no layer
 names. Other variants (reference/, mve/) keep their one entry per op.
 
-Runs after layouts.apply (the weight layout decides between int8 and widened rows).
+Runs after the planner: a depthwise plane path needs its input and output apart, or overlapping
+by a multiple of in_c (and after layouts.apply: the weight layout decides between int8 and
+widened rows).
 
-| op              | entry (dsp/)                                  | when                                   |
-|-----------------|-----------------------------------------------|----------------------------------------|
-| CONV_2D         | ed_conv_grouped                               | filter_in_c < in_c                     |
-|                 | ed_conv, params .gemm = ed_conv_dsp_<loop>    | the fast rows' assembly loop (gemm)    |
-|                 |          params .rest = ed_conv_dsp_rest      | slow or constant channels              |
-| FULLY_CONNECTED | ed_fully_connected_wide[_folded[_full]]       | filter16 (layouts.py widened it)       |
-|                 | ed_fully_connected_rows[_folded[_full]]       | out_depth >= 4, filter_offset 0        |
-|                 | ed_fully_connected                            | else: row by row                       |
-| ADD             | ed_add_flat[_fast[_full]]                     | neither input broadcast                |
-|                 | ed_add[_fast]                                 | else: the 4-D walk                     |
+| op             | entry (dsp/)                                 | when                                    |
+|----------------|----------------------------------------------|-----------------------------------------|
+| CONV_2D        | ed_conv_grouped                              | filter_in_c < in_c                      |
+|                | ed_conv, params .gemm = ed_conv_dsp_<loop>   | the fast rows' assembly loop (gemm_loop)|
+|                |          params .rest = ed_conv_dsp_rest     | slow or constant channels               |
+| DEPTHWISE_CONV | ed_depthwise_conv_strips / _ring / _pairs    | scratch.py dw_path's plane path, rq_fast|
+|                |                                              | (dw_fast), the full range, and the      |
+|                |                                              | buffers apart or a multiple of in_c     |
+|                | ed_depthwise_conv                            | else: the pixel path                    |
+| FULLY_CONNECTED| ed_fully_connected_wide[_folded[_full]]      | filter16 (layouts.py widened it)        |
+|                | ed_fully_connected_rows[_folded[_full]]      | out_depth >= 4, filter_offset 0         |
+|                | ed_fully_connected                           | else: row by row                        |
+| ADD            | ed_add_flat[_fast[_full]]                    | neither input broadcast                 |
+|                | ed_add[_fast]                                | else: the 4-D walk                      |
 
 _folded: every row meets requant_dsp.h's ed_zp_folded_ok (zp_folded); _fast: the sum's
 one-SMMLAR requantization fits (add_fast); _full: also the activation range is all of int8, so
@@ -28,7 +34,7 @@ import numpy as np
 
 from pipeline.compiler.deadchannels import mbqm
 from pipeline.compiler.lower import Symbol
-from pipeline.compiler.scratch import variant_of
+from pipeline.compiler.scratch import dw_path, variant_of
 
 
 def _full_range(f: dict) -> bool:
@@ -53,6 +59,34 @@ def gemm_loop(f: dict) -> str:
     if not _full_range(f):
         return fam + "_clamp" + odd
     return fam + ("_u8" if groups % 8 == 0 else "_u4" if groups % 4 == 0 else odd)
+
+
+def dw_fast(f: dict) -> bool:
+    """dsp/depthwise_conv.c's rq_fast holds for every channel (its fast_rq_ok): m in (2^30, 2^31),
+    shift in [-22, -1], the output zero point in int8, |bias| < 2^30 - taps * 128 * 255."""
+    taps = f["k_h"] * f["k_w"]
+    if taps > 4096 or not -128 <= f["output_offset"] <= 127:
+        return False
+    m, sh = f["multiplier"].values, f["shift"].values
+    bmax = (1 << 30) - 1 - taps * 128 * 255
+    bias_ok = f["bias"] is None or bool(np.all(np.abs(f["bias"].values) <= bmax))
+    return bool(np.all((m > (1 << 30)) & (sh <= -1) & (sh >= -22))) and bias_ok
+
+
+def depthwise(c, plan) -> str:
+    """The dsp/ entry of a depthwise conv (table above)."""
+    f = c.fields
+    path = dw_path(f)
+    if path is None or not dw_fast(f) or not _full_range(f):
+        return "ed_depthwise_conv"
+    src, dst = c.inputs[0], c.outputs[0]
+    if src in plan.offsets and dst in plan.offsets:    # else: different buffers
+        i0, o0 = plan.offsets[src], plan.offsets[dst]
+        n_in, n_out = f["in_h"] * f["in_w"] * f["in_c"], f["out_h"] * f["out_w"] * f["out_c"]
+        if not (o0 + n_out <= i0 or i0 + n_in <= o0) and (o0 - i0) % f["in_c"]:
+            return "ed_depthwise_conv"
+    return {"strip": "ed_depthwise_conv_strips", "ring": "ed_depthwise_conv_ring",
+            "pairs": "ed_depthwise_conv_pairs"}[path]
 
 
 def conv(f: dict) -> str:
@@ -123,16 +157,18 @@ def add(f: dict) -> str:
     return "ed_add" + fast
 
 
-CHOOSERS = {"ADD": ("add.c", add),
-            "CONV_2D": ("conv.c", conv),
-            "FULLY_CONNECTED": ("fully_connected.c", fully_connected)}
+CHOOSERS = {"ADD": ("add.c", lambda c, plan: add(c.fields)),
+            "CONV_2D": ("conv.c", lambda c, plan: conv(c.fields)),
+            "DEPTHWISE_CONV_2D": ("depthwise_conv.c", depthwise),
+            "FULLY_CONNECTED": ("fully_connected.c", lambda c, plan: fully_connected(c.fields))}
 
 
-def choose(program, variants: list[str]) -> None:
-    """Set each call's `func` to the entry its layer takes on the target's kernel variants."""
+def choose(program, variants: list[str], plan) -> None:
+    """Set each call's `func` to the entry its layer takes on the target's kernel variants,
+    with the planner's `plan` (pipeline/compiler/planner.py)."""
     for c in program.calls:
         if c.kind not in CHOOSERS or c.alias:
             continue
         file, chooser = CHOOSERS[c.kind]
         if variant_of(file, variants) == "dsp":
-            c.func = chooser(c.fields)
+            c.func = chooser(c, plan)

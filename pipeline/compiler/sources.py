@@ -67,13 +67,13 @@ def compile_model(tflite: bytes, target=None, prefix: str = "", optimize: str = 
     variants = _variants(profile)
     wide = layouts.apply(program, variant_of("conv.c", variants), optimize, _flash_room(profile, program),
                          fc_variant=variant_of("fully_connected.c", variants))
-    paths.choose(program, variants)
     assign(program, variants)
     p = plan(program)
+    paths.choose(program, variants, p)
     em = Emitter(program, p, prefix=prefix, source=bytes(tflite))
     files = {f"{prefix}model.h": em.header(), f"{prefix}model.c": em.source()}
     if not prefix:   # one model: its kernels need only the paths its layers take
-        files[features.HEADER] = features.header(features.flags(program, variants))
+        files[features.HEADER] = features.header(features.flags(program))
     g = program.graph
     return Sources(files, prefix, p.arena_bytes, em.weights_bytes, p.format(), program.io_dtype,
                    tuple(g.tensors[t].shape for t in program.inputs),

@@ -1,8 +1,9 @@
 """kernel_features.h (pipeline/compiler/features.py): the compiler tells the DSP depthwise kernel
-which dispatch paths the model's layers can take, the rest compile out. The flags for the MLPerf
-layers, the C and Python lists of flags agreeing, a firmware with paths forced out still
-bit-exact (they fall through to the pixel path), and the code really gone. Beside them the conv
-GEMM loops model.c names (pipeline/compiler/paths.py): only those are linked."""
+which step kernels of its plane paths the model's layers can take, the rest compile out. The
+flags for the MLPerf layers, the C and Python lists of flags agreeing, a firmware with step
+kernels forced out still bit-exact (they fall through to the path's general steps), and the
+code really gone. Beside them the paths model.c names (pipeline/compiler/paths.py): the conv
+GEMM loops and the depthwise plane paths; only those are linked."""
 
 import dataclasses
 import re
@@ -38,6 +39,11 @@ def _loops(src) -> set[str]:
     return set(re.findall(r"\.gemm = ed_conv_dsp_(\w+),", src.files["model.c"]))
 
 
+def _dw(src) -> set[str]:
+    """the depthwise entries model.c calls"""
+    return set(re.findall(r"(ed_depthwise_conv\w*)\(&", src.files["model.c"]))
+
+
 def test_flags_match_the_c():
     """Every flag the compiler writes is one a DSP kernel reads (with its default of 1), and no
     other kernel reads any: the conv and fully connected paths are named by model.c."""
@@ -52,28 +58,29 @@ def test_flags_of_mlperf_layers(mlperf_models):
     """KWS: 5-wide stride-1 depthwise planes (strip path, its 5-output step) and 1x1 / 10x4 convs
     in triples (K4 / 4 = 16 and 10: the u8 and u2 loops); VWW adds stride 2, ring rows and 3-,
     6-, 12-output steps, a pair loop; int8 rows with --optimize size; M55 uses no DSP conv or
-    depthwise."""
+    depthwise. No MLPerf depthwise layer is left to the pixel path."""
     from pipeline.compiler.sources import compile_model
     src = compile_model(mlperf_models["kws_dscnn"], "cortex-m4")
-    assert _on(src) == {"ED_USE_DW_STRIP", "ED_USE_DW_STRIP_S1_5"}
-    assert _loops(src) == {"gemm24", "gemm24_u8"}
+    assert _on(src) == {"ED_USE_DW_STRIP_S1_5"}
+    assert _loops(src) == {"gemm24", "gemm24_u8"} and _dw(src) == {"ed_depthwise_conv_strips"}
     vww = mlperf_models["vww_mobilenet_v1_025"]
     big = compile_model(vww, "cortex-m4")
-    on = _on(big)
-    assert {"ED_USE_DW_STRIP", "ED_USE_DW_RING"} <= on and "ED_USE_DW_PAIRS" not in on
+    assert _dw(big) == {"ed_depthwise_conv_strips", "ed_depthwise_conv_ring"}
+    assert {"ED_USE_DW_STRIP_S1_12", "ED_USE_DW_RING6_S1"} <= _on(big)
     assert not any("gemm8" in f for f in _loops(big))   # its last conv (2 channels): gemm16
     small = _loops(compile_model(vww, "cortex-m4", optimize="size"))
     assert small and all(f.startswith("gemm8") for f in small)
     m55 = compile_model(vww, "cortex-m55")
-    assert _on(m55) == set() and _loops(m55) == set()
+    assert _on(m55) == set() and _loops(m55) == set() and _dw(m55) == {"ed_depthwise_conv"}
     # several models in one binary (a prefix) share the kernels: no header, everything stays
     assert features.HEADER not in compile_model(vww, "host", prefix="a_").files
 
 
 def test_gated_paths_fall_back_bitexact(kws, tmp_path):
-    """KWS with its strip path forced out: the depthwise layers take the pixel path (more
-    instructions), outputs identical to tflite-micro's and to the ungated firmware's; the gated
-    code is not linked, flash shrinks. Of the conv GEMM loops only those model.c names are."""
+    """KWS with its strip path's 5-output step forced out: the depthwise layers take the 4- and
+    1-output steps (more instructions), outputs identical to tflite-micro's and to the ungated
+    firmware's; the gated code is not linked, flash shrinks. Of the conv GEMM loops and the
+    depthwise paths only those model.c names are: not the pixel path, which no layer takes."""
     from pipeline import targets
     from pipeline.compiler.sources import compile_model, random_inputs
     from pipeline.runtimes.tflm import reference_outputs
@@ -81,7 +88,7 @@ def test_gated_paths_fall_back_bitexact(kws, tmp_path):
     from pipeline.firmware.elf import Elf
     target = targets.resolve("cortex-m4")
     src = compile_model(kws, target)
-    gated = _with_flags(src, ED_USE_DW_STRIP=0)
+    gated = _with_flags(src, ED_USE_DW_STRIP_S1_5=0)
     everything = _with_flags(src, **{f: 1 for f in features.FLAGS})
     x = random_inputs(src, 3, seed=5)
     ref = reference_outputs(kws, x).reshape(len(x), -1)
@@ -95,13 +102,13 @@ def test_gated_paths_fall_back_bitexact(kws, tmp_path):
     for name, s in (("everything", everything), ("model", src), ("gated", gated)):
         info = build.build(s, target, tmp_path / name)
         sizes[name], syms[name] = info.flash_bytes, set(Elf(info.elf).symbols())
-    # everything - model: the depthwise paths no KWS layer takes, 8,000 B
-    assert sizes["gated"] < sizes["model"] < sizes["everything"] - 7000, sizes
-    assert {"ed_dw_strip_s1_5", "ed_dw_ring6_s1"} <= syms["everything"]
+    # everything - model: the strip steps no KWS layer takes, 2,300 B
+    assert sizes["gated"] < sizes["model"] < sizes["everything"] - 2000, sizes
+    assert {"ed_dw_strip_s1_5", "ed_dw_strip_s1_12"} <= syms["everything"]
     assert {"ed_dw_strip_s1_5", "ed_conv_dsp_gemm24_u8"} <= syms["model"]
-    assert "ed_dw_ring6_s1" not in syms["model"]
-    assert not {"ed_conv_dsp_gemm8", "ed_conv_dsp_gemm16", "ed_conv_grouped",
-                "ed_conv_dsp_rest"} & syms["everything"]
+    assert "ed_dw_strip_s1_12" not in syms["model"]
+    assert not {"ed_conv_dsp_gemm8", "ed_conv_dsp_gemm16", "ed_conv_grouped", "ed_conv_dsp_rest",
+                "ed_depthwise_conv", "ed_dw_ring6_s1", "pixel_fast"} & syms["everything"]
     assert "ed_dw_strip_s1_5" not in syms["gated"]
 
 

@@ -2,7 +2,9 @@
  *
  * Plane paths: 3x3 layers with dilation 1, depth multiplier 1, in_c % 4 == 0, the full
  * activation range, rq_fast's requantization, and input and output apart or overlapping by a
- * multiple of in_c (the MLPerf Tiny depthwise layers); one channel group over the whole image
+ * multiple of in_c (the MLPerf Tiny depthwise layers). The compiler checks these and calls the
+ * path's entry (ed_depthwise_conv_strips, _ring, _pairs: pipeline/compiler/paths.py), so a
+ * firmware links only the paths its layers take; one channel group over the whole image
  * at a time, input rows widened once per group into a band in the arena scratch
  * (depthwise_conv_scratch.h), padding as 0 words, so border pixels run the same code.
  * Tap-pair paths (stride_w 1 or 2): each channel its own int16 plane row, so SMLAD takes two
@@ -19,7 +21,7 @@
  * - Channel-pair path (plane3x3_pairs; stride_w > 2): (x02, x13) channel-pair words, 9 taps as
  *   LDRD / LDRD / 4 SMLAxy, 84 instructions for 36 MACs.
  *
- * Pixel path, everything else: with depth multiplier 1, four channels per step: one 32-bit
+ * Pixel path (ed_depthwise_conv), everything else: with depth multiplier 1, four channels per step: one 32-bit
  * load of 4 inputs and one of 4 weights per tap, widened to int16 pairs with the input offset
  * folded in (SXTAB16), then SMLABB/SMLATT accumulate each channel on its own. The window is
  * clipped once per pixel (closed form), so the tap loops run only over valid taps: TFLM's
@@ -37,23 +39,13 @@
 #include "simd.h"
 #include "window.h"
 
-/* Which plane paths and step kernels this build links (ED_USE_DW_*: 0 or 1). `edgedistill
+/* Which step kernels of the plane paths this build links (ED_USE_DW_*: 0 or 1). `edgedistill
  * compile` writes kernel_features.h beside model.c with the ones the model's layers can take
- * (pipeline/compiler/features.py mirrors the dispatch below); without it, everything. A path
- * compiled out falls through to one that is always here (the pixel path; a step kernel to the
- * 4-, 2- and 1-output kernels of its path), so a wrong flag costs speed, never correctness.
- * The choice between paths is made as if every path were here (the scratch is sized for it). */
+ * (pipeline/compiler/features.py mirrors plane_strips' / plane3x3's choice); without it,
+ * everything. A step kernel compiled out falls through to the 4-, 2- and 1-output kernels of
+ * its path, so a wrong flag costs speed, never correctness. */
 #if __has_include("kernel_features.h")
 #include "kernel_features.h"
-#endif
-#ifndef ED_USE_DW_STRIP
-#define ED_USE_DW_STRIP 1
-#endif
-#ifndef ED_USE_DW_RING
-#define ED_USE_DW_RING 1
-#endif
-#ifndef ED_USE_DW_PAIRS
-#define ED_USE_DW_PAIRS 1
 #endif
 #ifndef ED_USE_DW_STRIP_S1_3
 #define ED_USE_DW_STRIP_S1_3 1
@@ -1265,6 +1257,44 @@ static void __attribute__((noinline)) plane3x3_pairs(const ed_depthwise_conv_par
     }
 }
 
+/* The plane paths' entries (header: the compiler checked their conditions). */
+static dw_t plane_constants(const ed_depthwise_conv_params_t *p) {
+    return (dw_t){p->bias, p->multiplier, p->shift, 2 * p->output_offset + 1, p->act_min,
+                  p->act_max, p->in_c, p->in_w * p->in_c, p->k_w * p->out_c};
+}
+
+static inline int32_t plane_cols(const ed_depthwise_conv_params_t *p) {
+    return (p->out_w - 1) * p->stride_w + 3;                  /* the band's columns */
+}
+
+/* stride_w 1 or 2, 2 (ncols + 1) <= STRIP_R */
+void ed_depthwise_conv_strips(const ed_depthwise_conv_params_t *p, const int8_t *input,
+                              int8_t *output) {
+    const dw_t d = plane_constants(p);
+    plane_strips(p, &d, input, output, ed_dup16(p->input_offset), plane_cols(p),
+                 (uint8_t *)p->scratch);
+}
+
+/* not the strip path's, stride_w 1 or 2, out_w >= 6, 2 (ncols + 1) <= 128 */
+void ed_depthwise_conv_ring(const ed_depthwise_conv_params_t *p, const int8_t *input,
+                            int8_t *output) {
+    const dw_t d = plane_constants(p);
+    plane3x3(p, &d, input, output, ed_dup16(p->input_offset), plane_cols(p), 128,
+             (uint8_t *)p->scratch);
+}
+
+/* neither, the band (ncols * 24 * G, G = 2 when in_c % 8 == 0 and that fits) in
+ * PLANE_BAND_BYTES */
+void ed_depthwise_conv_pairs(const ed_depthwise_conv_params_t *p, const int8_t *input,
+                             int8_t *output) {
+    const dw_t d = plane_constants(p);
+    const int32_t ncols = plane_cols(p);
+    const int32_t G = p->in_c % 8 == 0 && ncols * 48 <= PLANE_BAND_BYTES ? 2 : 1;
+    plane3x3_pairs(p, &d, input, output, ed_dup16(p->input_offset), ncols, G,
+                   (uint32_t *)(void *)p->scratch);
+}
+
+/* the pixel path: every layer */
 void ed_depthwise_conv(const ed_depthwise_conv_params_t *p, const int8_t *input, int8_t *output) {
     const int32_t off = p->input_offset, dm = p->depth_multiplier;
     const uint32_t off2 = ed_dup16(off);
@@ -1278,39 +1308,6 @@ void ed_depthwise_conv(const ed_depthwise_conv_params_t *p, const int8_t *input,
     const int right = !fast && ed_right_requant_ok(mult, shift, out_c);
     const int full = lo == -128 && hi == 127;
     const dw_t d = {bias, mult, shift, 2 * zp + 1, lo, hi, x_step, y_step, w_row};
-    const int32_t ncols = (p->out_w - 1) * p->stride_w + 3;   /* the band's columns */
-    const int32_t G = p->in_c % 8 == 0 && ncols * 48 <= PLANE_BAND_BYTES ? 2 : 1;
-    /* the plane paths (dm == 1 also makes the filter's column step in_c, like the input's);
-     * the choice matches depthwise_conv_scratch.h's */
-    const int sw12 = p->stride_w == 1 || p->stride_w == 2;
-    const int strips = sw12 && 2 * (ncols + 1) <= STRIP_R;
-    const int wide = !strips && sw12 && p->out_w >= 6 && 2 * (ncols + 1) <= 128;
-    if (fast && full && dm == 1 && p->k_h == 3 && p->k_w == 3 && p->dil_h == 1 &&
-        p->dil_w == 1 && simd_c == p->in_c && (strips || wide || ncols * 24 * G <= PLANE_BAND_BYTES)) {
-        const uintptr_t in0 = (uintptr_t)input, out0 = (uintptr_t)output;
-        const uintptr_t in_size = (uintptr_t)p->in_h * (uintptr_t)row;
-        const uintptr_t out_size = (uintptr_t)p->out_h * (uintptr_t)p->out_w * (uintptr_t)out_c;
-        const int apart = out0 + out_size <= in0 || in0 + in_size <= out0;
-        if (apart || (intptr_t)(out0 - in0) % p->in_c == 0) {
-            /* the arena scratch (depthwise_conv_scratch.h); a path compiled out
-             * (ED_USE_DW_*) falls through to the pixel path below */
-            if (strips) {
-                if (ED_USE_DW_STRIP) {
-                    plane_strips(p, &d, input, output, off2, ncols, (uint8_t *)p->scratch);
-                    return;
-                }
-            } else if (wide) {
-                if (ED_USE_DW_RING) {
-                    plane3x3(p, &d, input, output, off2, ncols, 128, (uint8_t *)p->scratch);
-                    return;
-                }
-            } else if (ED_USE_DW_PAIRS) {
-                plane3x3_pairs(p, &d, input, output, off2, ncols, G,
-                               (uint32_t *)(void *)p->scratch);
-                return;
-            }
-        }
-    }
     int8_t *out = output;
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
         const int32_t y0 = oy * p->stride_h - p->pad_h;

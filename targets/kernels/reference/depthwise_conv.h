@@ -23,4 +23,13 @@ typedef struct {
 /* raster order over output pixels, all channels of a pixel together */
 void ed_depthwise_conv(const ed_depthwise_conv_params_t *p, const int8_t *input, int8_t *output);
 
+/* dsp/ only: the plane paths, called by model.c when the compiler found the layer meets their
+ * conditions (dsp/depthwise_conv.c, pipeline/compiler/paths.py); same outputs. */
+void ed_depthwise_conv_strips(const ed_depthwise_conv_params_t *p, const int8_t *input,
+                              int8_t *output);
+void ed_depthwise_conv_ring(const ed_depthwise_conv_params_t *p, const int8_t *input,
+                            int8_t *output);
+void ed_depthwise_conv_pairs(const ed_depthwise_conv_params_t *p, const int8_t *input,
+                             int8_t *output);
+
 #endif

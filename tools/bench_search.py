@@ -49,6 +49,11 @@ def _latency_ms(instructions: int) -> float:
     return instructions * t.cycles_per_instruction / t.clock_hz * 1000
 
 
+def _seconds(t: float) -> str:
+    """A search stage's time; ~0 when the run reused it (a rerun after an interrupted bench)."""
+    return f"{t:.0f} s" if t >= 0.5 else "(stage reused)"
+
+
 def _row(label: str, budget: str, out: Path, r, seconds: float) -> str:
     if r.returncode == 2:
         return f"| {label} `{budget}` | none fits: {r.stderr.strip().removeprefix('error: ')} | | | | | | |"
@@ -58,7 +63,7 @@ def _row(label: str, budget: str, out: Path, r, seconds: float) -> str:
     fits = (f["ram_bytes"] <= b["ram_bytes"] and f["flash_bytes"] <= b["flash_bytes"]
             and (b["latency_ms"] is None or _latency_ms(e["instructions"]) <= b["latency_ms"]))
     return (f"| {label} `{budget}` | {s['chosen']['name']} ({s['fit']} of {s['candidates']} fit) | "
-            f"{m['timings_s']['search']:.0f} s | {f['ram_bytes']:,} | {f['flash_bytes']:,} | "
+            f"{_seconds(m['timings_s']['search'])} | {f['ram_bytes']:,} | {f['flash_bytes']:,} | "
             f"{e['instructions']:,} (~{_latency_ms(e['instructions']):.1f} ms) | {'yes' if fits else '**no**'} | "
             f"{e['accuracy'] * 100:.2f} % ({e['samples']} samples, {e['bitexact'] * 100:.0f} % bit-exact) |")
 

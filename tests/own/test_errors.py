@@ -94,8 +94,11 @@ def test_ctrl_c_mid_stage_exits_130_and_the_rerun_goes_on(tmp_path):
     out = tmp_path / "run"
     args = [sys.executable, "-m", "pipeline.cli", "run", "--data", folder, "--teacher", teacher,
             "--recipe", SMALL_RECIPE, "--out", out, "--force"]
+    # SIGINT back to its default in the child: a test run started in the background (`make test &`)
+    # hands its children SIGINT ignored, and Python then installs no KeyboardInterrupt handler
     p = subprocess.Popen(list(map(str, args)), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+                         text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines = []
     for line in p.stdout:                 # distill starts right after the teacher's line
         lines.append(line)

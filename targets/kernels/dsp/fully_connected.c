@@ -117,11 +117,6 @@ static inline __attribute__((always_inline)) void fc_rows(const ed_fully_connect
     }
 }
 
-static ed_fc_rq_t rq_of(const ed_fully_connected_params_t *p) {
-    return (ed_fc_rq_t){p->bias, p->multiplier, p->shift, p->output_offset, p->act_min,
-                        p->act_max, 2 * p->output_offset + 1};
-}
-
 static void __attribute__((noinline)) rows_general(const ed_fully_connected_params_t *p,
         ed_fc_rq_t rq, const int8_t *input, int8_t *output) {
     fc_rows(p, rq, input, output, 0, 0);
@@ -139,21 +134,21 @@ static void __attribute__((noinline)) rows_folded_full(const ed_fully_connected_
 
 void ed_fully_connected_rows(const ed_fully_connected_params_t *p, const int8_t *input,
                              int8_t *output) {
-    rows_general(p, rq_of(p), input, output);
+    rows_general(p, ed_fc_rq_of(p), input, output);
 }
 
 void ed_fully_connected_rows_folded(const ed_fully_connected_params_t *p, const int8_t *input,
                                     int8_t *output) {
-    rows_folded(p, rq_of(p), input, output);
+    rows_folded(p, ed_fc_rq_of(p), input, output);
 }
 
 void ed_fully_connected_rows_folded_full(const ed_fully_connected_params_t *p,
                                          const int8_t *input, int8_t *output) {
-    rows_folded_full(p, rq_of(p), input, output);
+    rows_folded_full(p, ed_fc_rq_of(p), input, output);
 }
 
 void ed_fully_connected(const ed_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
-    const ed_fc_rq_t r = rq_of(p);
+    const ed_fc_rq_t r = ed_fc_rq_of(p);
     /* 1-3 rows (a 4-row group would read past the filter) or a filter offset: row by row */
     const int32_t depth = p->accum_depth, off = p->input_offset;
     const uint32_t off2 = ed_dup16(off);

@@ -17,6 +17,12 @@ typedef struct {
     int32_t z1;                          /* 2 * zp + 1 (right form, below) */
 } ed_fc_rq_t;
 
+/* The layer's requantization fields, gathered once per call. */
+static inline ed_fc_rq_t ed_fc_rq_of(const ed_fully_connected_params_t *p) {
+    return (ed_fc_rq_t){p->bias, p->multiplier, p->shift, p->output_offset, p->act_min,
+                        p->act_max, 2 * p->output_offset + 1};
+}
+
 /* acc with multiplier m and shift sh */
 static inline int8_t ed_fc_requant(const ed_fc_rq_t *r, int32_t acc, int32_t m, int32_t sh, int right,
                              int full) {

@@ -102,11 +102,6 @@ static inline __attribute__((always_inline)) void wide_rows(const ed_fully_conne
     }
 }
 
-static ed_fc_rq_t rq_of(const ed_fully_connected_params_t *p) {
-    return (ed_fc_rq_t){p->bias, p->multiplier, p->shift, p->output_offset, p->act_min,
-                        p->act_max, 2 * p->output_offset + 1};
-}
-
 static void __attribute__((noinline)) wide_general(const ed_fully_connected_params_t *p,
         ed_fc_rq_t rq, const int8_t *input, int8_t *output) {
     wide_rows(p, rq, input, output, 0, 0);
@@ -124,15 +119,15 @@ static void __attribute__((noinline)) wide_folded_full(const ed_fully_connected_
 
 void ed_fully_connected_wide(const ed_fully_connected_params_t *p, const int8_t *input,
                              int8_t *output) {
-    wide_general(p, rq_of(p), input, output);
+    wide_general(p, ed_fc_rq_of(p), input, output);
 }
 
 void ed_fully_connected_wide_folded(const ed_fully_connected_params_t *p, const int8_t *input,
                                     int8_t *output) {
-    wide_folded(p, rq_of(p), input, output);
+    wide_folded(p, ed_fc_rq_of(p), input, output);
 }
 
 void ed_fully_connected_wide_folded_full(const ed_fully_connected_params_t *p,
                                          const int8_t *input, int8_t *output) {
-    wide_folded_full(p, rq_of(p), input, output);
+    wide_folded_full(p, ed_fc_rq_of(p), input, output);
 }

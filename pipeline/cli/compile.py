@@ -36,7 +36,7 @@ def command(model, target, out_dir, optimize):
     elif profile.kind == "mcu":   # firmware ELF + map, sources beside them (pipeline/firmware)
         from pipeline.firmware import UART_SAMPLES, build_firmware, model_footprint
         info = build_firmware(tflite, profile, out, optimize=optimize)
-        fp = model_footprint(tflite, profile, optimize=optimize)
+        fp = model_footprint(src, profile)     # the model compiled above, not again
         holds = (f"the UART harness + {UART_SAMPLES} test samples and their expected outputs"
                  if info["io"] == "uart" else "the semihosting harness")
         built = (f"\n  model footprint: flash {fp['flash_bytes']:,} B, RAM {fp['ram_bytes']:,} B "

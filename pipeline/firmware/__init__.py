@@ -3,7 +3,7 @@
     build_firmware(tflite, target, out_dir, inputs=None) -> dict   (ELF, map, sizes)
     verify_mcu(tflite, target, inputs, samples, seed=0) -> dict     (DESIGN.md verify JSON + outputs)
     bench_mcu(tflite, target) -> dict                               (DESIGN.md bench JSON)
-    model_footprint(tflite, target) -> dict   flash and RAM, the same figures all four report
+    model_footprint(src, target) -> dict      flash and RAM, the same figures all four report
 
 Modules: boards (board/target data), build (sources -> ELF), elf (sizes, symbols), plugin
 (the counting plugin), qemu (safe runner), faults (fault/hang reports), macs (work per model).
@@ -33,12 +33,11 @@ def footprint(info, stack: int | None) -> dict:
             "holds": FOOTPRINT_HOLDS}
 
 
-def model_footprint(tflite: bytes, target, optimize: str = "auto") -> dict:
-    """footprint() of `tflite` on `target`, from one inference of a random input on the emulator
-    (what `compile` reports; bench and verify take it from their own runs)."""
-    from pipeline.compiler.sources import compile_model, random_inputs
+def model_footprint(src, target) -> dict:
+    """footprint() of the compiled model `src` on `target`, from one inference of a random input
+    on the emulator (what `compile` reports; bench and verify take it from their own runs)."""
+    from pipeline.compiler.sources import random_inputs
     target = targets.resolve(target)
-    src = compile_model(tflite, target, optimize=optimize)
     _, _, info, stack = emulate(src, target, random_inputs(src, 1, 0))
     return footprint(info, stack)
 

@@ -147,7 +147,13 @@ def make_student(c: Ctx, tmp: Path):
     from pipeline.stages import distill as distill_stage
     from pipeline.stages import score
     scfg = c.recipe.student
-    model = distill_stage.distill(c.models["teacher"].get(), scfg, c.recipe.distill, c.kd_splits, c.recipe.seed)
+    # with a budget, the search's final already distilled the chosen student with these arguments
+    searched = c.rd.path("search_student.keras")
+    if "search" in c.keys and searched.exists():
+        model = _keras_loader(searched)()
+    else:
+        model = distill_stage.distill(c.models["teacher"].get(), scfg, c.recipe.distill, c.kd_splits,
+                                      c.recipe.seed)
     acc = score.model(model, c.splits)
     c.models["student"]._value = model
     info = {"params": int(model.count_params()), c.metric: acc,
@@ -165,12 +171,13 @@ SEARCH = DISTILL + ("search", "stages/convert.py", "compiler", "firmware", "runt
 def make_search(c: Ctx, tmp: Path):
     import json
     from pipeline.search import choose
-    doc = choose.search(c.recipe, c.target, c.recipe.budget, c.kd_splits, c.models["teacher"].get, c.echo,
-                        measured=c.measured)
+    doc, model = choose.search(c.recipe, c.target, c.recipe.budget, c.kd_splits, c.models["teacher"].get,
+                               c.echo, measured=c.measured)
     (tmp / "search.json").write_text(json.dumps(doc, indent=1) + "\n")
     ch, fit = doc["chosen"], sum(r["fits"] for r in doc["candidates"])
     acc = f", val accuracy {ch['val_accuracy']:.2%}" if ch["val_accuracy"] is not None else ""
-    return {"search.json": tmp / "search.json"}, {
+    return {"search.json": tmp / "search.json",
+            "search_student.keras": _save(model, tmp / "search_student.keras")}, {
         "budget": doc["budget"], "candidates": len(doc["candidates"]), "fit": fit, "chosen": ch,
         "summary": f"chose {ch['name']} ({fit} of {len(doc['candidates'])} fit; RAM {ch['cost']['ram_bytes']:,} B, "
                    f"flash {ch['cost']['flash_bytes']:,} B, {ch['cost']['instructions']:,} instr{acc}); search.json"}

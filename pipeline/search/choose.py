@@ -2,13 +2,14 @@
 split, and return search.json's document with the chosen student.
 
     candidates (space.py) -> measured cost (cost.py, cached) -> budget.over -> halving.halve
+        -> finals.final (the halving's winner and the recipe's student, whole schedule)
         -> chosen + Pareto fronts (front.py)
 """
 
 from pipeline.errors import UserError
 from pipeline.search import budget as budgets
 from pipeline.search import cost as costs
-from pipeline.search import front, halving, space
+from pipeline.search import finals, front, halving, space
 
 
 def _line(i: int, n: int, cand, cost: dict, ms, why: list[str], hit: bool) -> str:
@@ -69,23 +70,41 @@ def measure(recipe, target, cfg: budgets.BudgetConfig, splits, echo) -> tuple:
     return b, cands, rows
 
 
-def search(recipe, target, cfg: budgets.BudgetConfig, splits, teacher_loader, echo, measured=None) -> dict:
-    """-> search.json's document. `splits`: what the student trains on (kd_splits);
+def search(recipe, target, cfg: budgets.BudgetConfig, splits, teacher_loader, echo, measured=None):
+    """-> (search.json's document, the chosen student distilled with the recipe's whole schedule:
+    the distill stage's model). `splits`: what the student trains on (kd_splits);
     `teacher_loader()`: the teacher; `measured`: measure()'s result if it already ran."""
     b, cands, rows = measured or measure(recipe, target, cfg, splits, echo)
     fit = sorted((i for i, r in enumerate(rows) if r["fits"]), key=lambda i: rows[i]["cost"]["instructions"])
     echo(f"[search  ] {len(fit)} of {len(rows)} candidates fit; successive halving on the validation split")
-    won, results = halving.halve([cands[i] for i in fit], teacher_loader(), splits, recipe.distill,
-                                 recipe.seed, echo)
+    teacher = teacher_loader()
+    won, results = halving.halve([cands[i] for i in fit], teacher, splits, recipe.distill, recipe.seed, echo)
     for j, i in enumerate(fit):
         r = results[j]
         rows[i].update(val_accuracy=r["val_accuracy"], trained_samples=r["trained_samples"],
                        val_accuracy_by_rung=r["rungs"])
         if j != won:
             rows[i]["dropped"] = f"successive halving: lost at rung {r['stopped_at_rung']}"
-    chosen = rows[fit[won]]
-    return {"target": target.name, "budget": b.as_dict(),
-            "schedule": {"method": "successive halving", "share_of_distill_schedule": halving.SEARCH_SHARE,
-                         "metric": "validation accuracy", "space": cfg.space},
-            "chosen": {k: chosen[k] for k in ("name", "arch", "kwargs", "cost", "val_accuracy")},
-            "candidates": rows, "pareto": front.fronts(rows)}
+    # the recipe's student (candidate 0, space.candidates) joins the final when it fits
+    final = sorted({fit[won]} | ({0} & set(fit)), key=lambda i: rows[i]["cost"]["instructions"])
+    echo(f"[search  ] final: {' vs '.join(rows[i]['name'] for i in final)}, each with the whole "
+         "distillation schedule")
+    best, accuracy, model = finals.final([cands[i] for i in final], teacher, splits, recipe.distill,
+                                         recipe.seed, echo)
+    for j, i in enumerate(final):
+        rows[i]["final_val_accuracy"] = accuracy[j]
+        if j != best:
+            rows[i]["dropped"] = (f"final: val accuracy {accuracy[j]:.2%} < {accuracy[best]:.2%} "
+                                  "after the whole schedule")
+        else:
+            rows[i]["dropped"] = None
+    chosen = rows[final[best]]
+    doc = {"target": target.name, "budget": b.as_dict(),
+           "schedule": {"method": "successive halving, then a final", "share_of_distill_schedule": halving.SEARCH_SHARE,
+                        "final": "the halving's winner and the recipe's student (when it fits), each with "
+                                 "the whole distill schedule",
+                        "metric": "validation accuracy", "space": cfg.space},
+           "chosen": {"name": chosen["name"], "arch": chosen["arch"], "kwargs": chosen["kwargs"],
+                      "cost": chosen["cost"], "val_accuracy": chosen["final_val_accuracy"]},
+           "candidates": rows, "pareto": front.fronts(rows)}
+    return doc, model

@@ -3,13 +3,15 @@ fit the budget: every survivor is distilled from the teacher on a fresh slice of
 split, scored on the validation split, and the better half goes on to the next rung with more
 samples each, until one is left.
 
-Budget: the whole search trains SEARCH_SHARE x the recipe's own distillation schedule ([distill]
+Budget: the halving trains SEARCH_SHARE x the recipe's own distillation schedule ([distill]
 epochs x the training split), split evenly over the ceil(log2 n) rungs and, within a rung, over its
-survivors: with 16 candidates, 4 rungs of 16, 8, 4, 2 models, each rung a quarter of the schedule.
-So the search costs about one distillation, whatever n is, and a rung's survivors each see twice
-the samples of the rung before. Halving stops when one is left: it is not trained further here
-(the distill stage then trains it with the full schedule). A model keeps its weights from rung to
-rung (a new optimizer and cosine schedule each rung). The test split is never looked at.
+survivors: with 16 candidates, 4 rungs of 16, 8, 4, 2 models, each rung an eighth of the schedule.
+So the halving costs about half a distillation, whatever n is, and a rung's survivors each see
+twice the samples of the rung before. Half, not more: the halving only finds the challenger, and
+the final (finals.py: the halving's winner and the recipe's student, each with the whole schedule)
+decides; together they stay within about two distillations. Halving stops when one is left: it
+is not trained further here. A model keeps its weights from rung to rung (a new optimizer and
+cosine schedule each rung). The test split is never looked at.
 """
 
 import math
@@ -17,7 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 
-SEARCH_SHARE = 1.0
+SEARCH_SHARE = 0.5
 
 
 def val_accuracy(model, splits) -> float:

@@ -50,19 +50,20 @@ def test_halves_each_rung_and_doubles_each_survivors_samples(stub):
     won, res = halving.halve(cands, None, _splits(1000), kd, 0, lines.append)
     assert skills[won] == 0.9
     # one line per candidate per rung, each with the bar of the search's training so far
-    assert len(lines) == 8 + 4 + 2 and "[#-" in lines[0] and "  4%" in lines[0]    # 250 of 6000 samples
+    assert len(lines) == 8 + 4 + 2 and "[#-" in lines[0] and "  4%" in lines[0]    # 125 of 3000 samples
     assert lines[-1].startswith("[search  ] [" + "#" * 20 + "] 100%")
-    # 6 epochs x 1000 samples over log2(8) = 3 rungs: 2000 per rung, over 8, 4, 2 survivors
-    assert stub[0.9] == [250, 500, 1000] and stub[0.8] == [250, 500, 1000]
-    assert stub[0.7] == [250, 500] and stub[0.6] == [250, 500]
-    assert stub[0.1] == [250]
+    # half of 6 epochs x 1000 samples over log2(8) = 3 rungs: 1000 per rung, over 8, 4, 2 survivors
+    assert halving.SEARCH_SHARE == 0.5
+    assert stub[0.9] == [125, 250, 500] and stub[0.8] == [125, 250, 500]
+    assert stub[0.7] == [125, 250] and stub[0.6] == [125, 250]
+    assert stub[0.1] == [125]
     assert [res[i]["stopped_at_rung"] for i in range(8)] == [0, None, 0, 1, 0, 2, 0, 1]
-    assert res[1]["trained_samples"] == 1750 and res[1]["val_accuracy"] == pytest.approx(0.9 * 0.175)
+    assert res[1]["trained_samples"] == 875 and res[1]["val_accuracy"] == pytest.approx(0.9 * 0.0875)
 
 
 def test_a_tie_goes_to_the_earlier_cheaper_candidate_and_a_lone_survivor_is_not_trained(stub):
     cands = [Candidate("cnn", {"skill": s}) for s in (0.5, 0.5)]
     won, _ = halving.halve(cands, None, _splits(), DistillConfig(epochs=1, batch_size=10), 0, print)
-    assert won == 0 and stub[0.5] == [500, 500]
+    assert won == 0 and stub[0.5] == [250, 250]
     won, res = halving.halve(cands[:1], None, _splits(), DistillConfig(), 0, print)
-    assert won == 0 and res[0]["val_accuracy"] is None and stub[0.5] == [500, 500]
+    assert won == 0 and res[0]["val_accuracy"] is None and stub[0.5] == [250, 250]

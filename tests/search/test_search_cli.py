@@ -54,8 +54,16 @@ def test_run_with_a_budget_trains_the_chosen_student_through_to_firmware_within_
             assert row["dropped"].startswith("over budget: RAM")
     chosen = doc["chosen"]["name"]
     loser = next(n for n in fit if n != chosen)
-    assert rows[chosen]["val_accuracy"] >= rows[loser]["val_accuracy"]
-    assert rows[loser]["dropped"] == "successive halving: lost at rung 0"
+    # the recipe's student (cnn width=8) fits, so it reaches the final, each finalist with the
+    # whole schedule; the other is there too if it won the halving
+    assert rows["cnn width=8"]["final_val_accuracy"] is not None
+    assert rows[chosen]["final_val_accuracy"] == doc["chosen"]["val_accuracy"]
+    if "final_val_accuracy" in rows[loser]:
+        assert rows[chosen]["final_val_accuracy"] >= rows[loser]["final_val_accuracy"]
+        assert rows[loser]["dropped"].startswith("final: val accuracy") and "final 2/2" in r.stdout
+    else:
+        assert rows[loser]["dropped"] == "successive halving: lost at rung 0" and "final 2/2" not in r.stdout
+    assert "final 1/" in r.stdout
     assert set(doc["pareto"]) == {"instructions", "ram_bytes", "flash_bytes"}
     m = json.loads((out / "metrics.json").read_text())
     assert m["search"]["chosen"]["name"] == chosen and m["search"]["fit"] == 2
@@ -66,6 +74,11 @@ def test_run_with_a_budget_trains_the_chosen_student_through_to_firmware_within_
     from pipeline import zoo
     built = zoo.build("student", "cnn", (8, 8, 1), 10, **doc["chosen"]["kwargs"])
     assert m["student_float"]["params"] == built.count_params()
+    # the distill stage took the final's trained winner rather than training it a second time
+    import keras
+    import numpy as np
+    final, student = (keras.models.load_model(out / f, compile=False) for f in ("search_student.keras", "student.keras"))
+    assert all(np.array_equal(a, b) for a, b in zip(final.get_weights(), student.get_weights()))
 
 
 def test_a_1d_task_searches_its_own_family(tmp_path):

@@ -1,4 +1,5 @@
-"""Report stage: metrics.json (DESIGN.md keys) and the terminal summary table."""
+"""Report stage: metrics.json (DESIGN.md keys), the terminal summary table and report.html
+(pipeline/report/)."""
 
 import json
 from pathlib import Path
@@ -30,6 +31,11 @@ def metrics(recipe, target, info: dict, timings: dict, tflite_bytes: int, metric
         "timings_s": timings,
     }
     m["teacher"]["origin"] = info["teacher"].get("origin")   # trained here, cached, or the user's file
+    if info["teacher"].get("outcomes"):     # confusion matrix / anomaly scores, for report.html
+        m["teacher"]["outcomes"] = info["teacher"]["outcomes"]
+    curves = {st: info[st].get("history") for st in ("teacher", "distill", "scratch", "qat") if st in info}
+    if any(curves.values()):                # per-epoch loss and accuracy, for report.html
+        m["training"] = {st: h for st, h in curves.items() if h}
     if "tflm" in info:      # MCU targets: the TFLM package
         m["tflm"] = {k: info["tflm"][k] for k in ("arena_bytes", "arena_bytes_with_margin", "ops")}
     if info["distill"].get("labels"):        # --labels: {"kept", "of", "spec"}
@@ -57,6 +63,12 @@ def metrics(recipe, target, info: dict, timings: dict, tflite_bytes: int, metric
 
 def write(rd, m: dict) -> Path:
     return rd.write_text("metrics.json", json.dumps(m, indent=2) + "\n")
+
+
+def write_html(run_dir: Path) -> Path:
+    """report.html next to metrics.json (pipeline/report/html.py)."""
+    from pipeline.report import html
+    return html.write(run_dir)
 
 
 def load(run_dir: Path) -> dict:

@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := python3 python3-venv python3-dev gcc g++ make dataset-fashion-mnist \
 	espeak-ng asterisk-core-sounds-en-wav \
 	qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi openocd qemu-user-static \
-	bubblewrap
+	bubblewrap chromium
 
 .PHONY: setup system-packages rootfs demo test bench clean
 

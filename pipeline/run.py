@@ -12,6 +12,7 @@ A stage's key hashes its config, the keys of the stages it reads and only the co
 """
 
 import hashlib
+import json
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -126,6 +127,7 @@ def _distill_config(c: Ctx) -> dict:
 def make_teacher(c: Ctx, tmp: Path):
     from pipeline.stages import teacher as teacher_stage
     tcfg, splits = c.recipe.teacher, c.splits
+    history = None
     if tcfg.path:
         model = teacher_stage.load(tcfg.path)
         teacher_stage.check_compatible(model, splits.input_shape, splits.num_classes, task=splits.task)
@@ -134,10 +136,15 @@ def make_teacher(c: Ctx, tmp: Path):
         path, hit = teacher_stage.cached(tcfg, splits, c.recipe.seed, c.dkey, progress=c.echo)
         model = _keras_loader(path)()
         how = f"{'reused the cached' if hit else 'trained'} {tcfg.arch} ({path.parent})"
+        curves = path.parent / "history.json"       # the cache keeps the curves of its training
+        history = json.loads(curves.read_text()) if curves.is_file() else None
+    from pipeline.report import outcomes
     from pipeline.stages import score
-    acc = score.model(model, splits)
+    out = model.predict(splits.x_test, batch_size=512, verbose=0)    # score.model's, kept for outcomes
+    acc = score.from_outputs(splits.task, out, splits.x_test, splits.y_test)
     c.models["teacher"]._value = model
-    info = {"params": int(model.count_params()), c.metric: acc, "origin": how,
+    info = {"params": int(model.count_params()), c.metric: acc, "origin": how, "history": history,
+            "outcomes": outcomes.of(splits.task, out, splits.y_test, splits.x_test),
             "summary": f"{how}: {model.count_params():,} params, test {c.metric} {c.fmt(acc)}"}
     return {"teacher.keras": _save(model, tmp / "teacher.keras")}, info
 
@@ -145,7 +152,7 @@ def make_teacher(c: Ctx, tmp: Path):
 def make_student(c: Ctx, tmp: Path):
     from pipeline.data import augment
     from pipeline.stages import distill as distill_stage
-    from pipeline.stages import score
+    from pipeline.stages import score, training
     scfg = c.recipe.student
     # with a budget, the search's final already distilled the chosen student with these arguments
     searched = c.rd.path("search_student.keras")
@@ -156,7 +163,7 @@ def make_student(c: Ctx, tmp: Path):
                                       c.recipe.seed)
     acc = score.model(model, c.splits)
     c.models["student"]._value = model
-    info = {"params": int(model.count_params()), c.metric: acc,
+    info = {"params": int(model.count_params()), c.metric: acc, "history": training.history(model),
             "augmentation": augment.describe(c.splits.augment),   # what ran, for metrics.json
             "labels": c.labels,                                      # {"kept", "of", "spec"} or None
             "summary": f"{scfg.path or scfg.arch}{'' if scfg.path or not scfg.kwargs else f' {scfg.kwargs}'}: "
@@ -192,24 +199,25 @@ def use_chosen(c: Ctx, got: dict) -> None:
 
 def make_scratch(c: Ctx, tmp: Path):
     from pipeline.stages import distill as distill_stage
-    from pipeline.stages import score
+    from pipeline.stages import score, training
     model = distill_stage.scratch(c.recipe.student, c.recipe.distill, c.kd_splits, c.recipe.seed)
     acc = score.model(model, c.splits)
     return ({"student_scratch.keras": _save(model, tmp / "student_scratch.keras")},
-            {c.metric: acc, "summary": "same student without the teacher"
+            {c.metric: acc, "history": training.history(model), "summary": "same student without the teacher"
                                        + (f", on the {c.labels['kept']} labelled samples" if c.labels else "")
                                        + f": test {c.metric} {c.fmt(acc)}"})
 
 
 def make_qat(c: Ctx, tmp: Path):
     from pipeline.stages import qat as qat_stage
-    from pipeline.stages import score
+    from pipeline.stages import score, training
     model = qat_stage.qat(c.models["student"].get(), c.models["teacher"].get(), c.recipe.qat,
                           c.recipe.distill, c.kd_splits, c.recipe.seed)
     acc = score.model(model, c.splits)
     c.models["qat"]._value = model
     return ({"student_qat.keras": _save(model, tmp / "student_qat.keras")},
-            {c.metric: acc, "summary": f"fake-quantized fine-tune: test {c.metric} {c.fmt(acc)}"})
+            {c.metric: acc, "history": training.history(model),
+             "summary": f"fake-quantized fine-tune: test {c.metric} {c.fmt(acc)}"})
 
 
 def _variants(c: Ctx) -> tuple[str, ...]:
@@ -297,7 +305,7 @@ def _kind(*kinds: str):
 
 
 STAGES = (
-    Stage("teacher", TRAINING + ("stages/teacher.py", "stages/modelfile.py"), ("data",),
+    Stage("teacher", TRAINING + ("stages/teacher.py", "stages/modelfile.py", "report/outcomes.py"), ("data",),
           lambda c: {**asdict(c.recipe.teacher), "file": _file_key(c.recipe.teacher.path),
                      **_training_config(c)}, make_teacher),
     Stage("search", SEARCH, ("teacher",), lambda c: {**_distill_config(c), "budget": asdict(c.recipe.budget),
@@ -321,6 +329,7 @@ STAGES = (
                      "classes": c.splits.classes, "scale": c.splits.scale}, make_package,
           when=_kind("mcu")),
     Stage("firmware", ("stages/firmware.py", "stages/score.py", "stages/convert.py", "compiler", "firmware",
+                       "report/outcomes.py",
                        "runtimes", "sandbox.py", "modeltext.py", "targets.py"),
           ("convert", "data"), lambda c: {"target": asdict(c.target), "samples": _device_samples(c)},
           make_firmware, when=_kind("mcu"), firmware=True),
@@ -424,4 +433,5 @@ def run(recipe, target, out: Path, echo=click.echo, until: str = "report", force
     metrics["warnings"] = warnings + sanity.result_warnings(metrics)
     report.write(c.rd, metrics)
     echo(report.table(metrics))
+    echo(f"report: {report.write_html(c.rd.root)}")
     return metrics

@@ -10,10 +10,16 @@ def firmware(tflite: bytes, target, x_int8: np.ndarray, y: np.ndarray, out: Path
              task: str = "classification") -> dict:
     """Builds `out/` (firmware.elf, .map, sources) and runs len(x_int8) samples under QEMU."""
     from pipeline.firmware import bench_mcu, build_firmware, verify_mcu
+    from pipeline.report import outcomes
     from pipeline.stages import score
     built = build_firmware(tflite, target, out)
     bench = bench_mcu(tflite, target)
     v = verify_mcu(tflite, target, x_int8, len(x_int8))
+    x_seen, out_seen = x_int8, v["outputs"]
+    if task == "anomaly":       # the device's own score: its reconstruction vs the int8 input it saw
+        from pipeline.stages.convert import dequantize_outputs, input_quantization
+        s, z = input_quantization(tflite)
+        x_seen, out_seen = (x_int8.astype(np.float32) - z) * s, dequantize_outputs(tflite, v["outputs"])
     return {
         "firmware": {"board": built.get("board", target.emulator.get("board")),
                      **{k: bench[k] for k in ("flash_bytes", "ram_bytes", "static_ram_bytes",
@@ -24,5 +30,7 @@ def firmware(tflite: bytes, target, x_int8: np.ndarray, y: np.ndarray, out: Path
                      "bitexact": v["bitexact"], "max_abs_diff": v["max_abs_diff"],
                      score.metric(task): score.from_int8(tflite, task, v["outputs"], x_int8, y),
                      "instructions": bench["instructions"],
-                     "macs": bench["macs"]},
+                     "macs": bench["macs"],
+                     "ops": bench["ops"],     # per op: {"op", "kind", "instructions", "macs"}
+                     "outcomes": outcomes.of(task, out_seen, y[:len(x_int8)], x_seen)},
     }

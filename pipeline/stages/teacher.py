@@ -83,7 +83,9 @@ def cached(cfg, splits, seed: int, data_key: str, progress=None) -> tuple[Path, 
     hit = (final / ".complete").is_file()
 
     def make(work: Path):
-        train(cfg, splits, seed).save(work / "teacher.keras")
+        model = train(cfg, splits, seed)
+        model.save(work / "teacher.keras")
+        (work / "history.json").write_text(json.dumps(training.history(model)))   # the report's curves
         return work, {"arch": cfg.arch, "seed": seed, "data": data_key}
     buildonce.ensure(final, f"teacher {cfg.arch}", make, progress)
     return final / "teacher.keras", hit

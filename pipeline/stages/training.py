@@ -58,14 +58,22 @@ def fit(model, splits, epochs: int, batch_size: int, learning_rate: float,
         # kind "none" gives batches() plain shuffled batches; repeat() reshuffles on every pass
         cfg = splits.augment if augment.active(splits.augment) else AugmentConfig(kind="none")
         train = augment.batches(x, y, batch_size, cfg, augment_seed()).repeat()
-        model.fit(train, epochs=epochs, steps_per_epoch=steps_per_epoch, validation_data=val,
-                  verbose=2, shuffle=False)
+        h = model.fit(train, epochs=epochs, steps_per_epoch=steps_per_epoch, validation_data=val,
+                      verbose=2, shuffle=False)
     elif augment.active(splits.augment):    # never for an anomaly task: augment.resolve refuses it
         train = augment.batches(x, y, batch_size, splits.augment, augment_seed())
-        model.fit(train, epochs=epochs, validation_data=val, verbose=2, shuffle=False)   # batches() shuffles
+        h = model.fit(train, epochs=epochs, validation_data=val, verbose=2, shuffle=False)   # batches() shuffles
     else:   # the arrays straight to keras, which shuffles them each epoch
-        model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=val, verbose=2)
+        h = model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=val, verbose=2)
+    getattr(model, "student", model).history = h    # a Distiller's epochs are its student's
     return model
+
+
+def history(model) -> dict | None:
+    """{figure: [one value per epoch]} (loss, accuracy, val_loss, val_accuracy, ...) of the model's
+    last fit(), for the report's training curves; None for a model loaded from a file."""
+    h = getattr(model, "history", None)
+    return {k: [round(float(v), 5) for v in vs] for k, vs in h.history.items()} if h is not None else None
 
 
 def augment_seed() -> int:

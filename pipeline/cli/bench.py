@@ -28,6 +28,8 @@ def command(model, target, as_json, per_op, optimize):
     if profile.kind == "linux":            # emulated ARM Linux: no instruction counts (pipeline/linux/bench.py)
         from pipeline.linux import bench_linux
         r = bench_linux(tflite, profile)
+        for w in r.get("warnings", ()):
+            click.echo(f"warning: {w}", err=True)
         click.echo(json.dumps(r) if as_json else
                    f"{path.name} on {r['target']} ({r['runtime']}; emulated time is not device time)\n"
                    f"  MACs/inference {r['macs']:>12,}\n  tensor arena   {r['ram_bytes']:>12,} B\n"

@@ -26,6 +26,8 @@ def command(model, target, samples, dataset, seed, as_json, optimize):
     tflite = read_file(model)
     profile = targets.load(target)
     r = verify(tflite, profile, samples, dataset, seed, optimize)
+    for w in r.get("warnings", ()):        # stderr: --json keeps stdout one JSON object
+        click.echo(f"warning: {w}", err=True)
     if as_json:
         click.echo(json.dumps(r))
     else:

@@ -44,7 +44,9 @@ def bench_linux(tflite: bytes, target) -> dict:
     """DESIGN.md bench JSON for a linux target (+ ops, runtime, arena notes)."""
     from pipeline import targets
     from pipeline.linux.verify import random_inputs, run_emulated
+    from pipeline.linux import hazards
     target = targets.resolve(target)
+    found = hazards.find(tflite, target)     # named before the run (which uses the reference kernels)
     const, weights = _constants(tflite)
     _, info = run_emulated(tflite, target, random_inputs(tflite, 1), modes=("arena",), const=const)
     return {"target": target.name, "instructions": None, "macs": count_macs(tflite),
@@ -56,4 +58,5 @@ def bench_linux(tflite: bytes, target) -> dict:
             "ram_note": "tensor arena of the reference kernels (activations + scratch) measured in the "
                         "emulated runtime; XNNPACK adds its packed-weight cache on top",
             "estimated_latency_ms": None,
-            "latency_note": "emulated time is not device time; no cited per-device figure, so no estimate"}
+            "latency_note": "emulated time is not device time; no cited per-device figure, so no estimate",
+            **({"warnings": [h.describe() for h in found]} if found else {})}

@@ -89,6 +89,13 @@ def write_bundle(tflite: bytes, target, out_dir, labels: list[str] | None = None
     if out.exists() and any(out.iterdir()):
         raise UserError(f"output folder {out} is not empty", "pass a new or empty --out folder")
     ins, outs = io_details(tflite)
+    from pipeline.linux import hazards
+    found = hazards.find(tflite, target)
+    paths = {h.path for h in found}
+    if paths == {"default", "reference"}:     # neither kernel set runs it right: nothing to fall back on
+        raise UserError(f"{target.name}: {hazards.summary(found)}",
+                        "give FULLY_CONNECTED a 2-D input (Flatten or a global pool before the Dense "
+                        "layer), or quantize Dense layers per tensor (QAT does)")
     classes = int(np.prod(outs[0]["shape"][1:]))
     labels = list(labels) if labels else [f"class_{i}" for i in range(classes)]
     if len(labels) != classes:
@@ -112,6 +119,10 @@ def write_bundle(tflite: bytes, target, out_dir, labels: list[str] | None = None
                               "float_input": "raw value * raw_scale" + (", then (x - standardize.mean) / "
                                                                         "standardize.std per feature" if standardize else ""),
                               "int8_rule": "q = clip(floor(x / scale + 0.5) + zero_point, -128, 127)"}}
+    if found:   # read by run_model.py: "default" -> it runs the reference kernels, and says why
+        meta["runtime_hazards"] = [{"op": h.op, "kind": h.kind, "shape": h.shape, "path": h.path,
+                                    "runtime": " ".join(hazards.RUNTIME), "what": h.describe()}
+                                   for h in found]
     if android:
         from pipeline.linux.gpu import check, summary
         gpu = check(tflite)
@@ -140,6 +151,10 @@ def write_bundle(tflite: bytes, target, out_dir, labels: list[str] | None = None
                                        "    python3 run_model.py a.wav b.wav ...       # PCM .wav clips (or a folder of "
                                        "them) through\n                                                # the training "
                                        "front end (frontend.py, wav.py)\n" if frontend else ""))
+    if found:
+        readme += ("\nKnown defects of " + " ".join(hazards.RUNTIME) + " on this model (run_model.py "
+                   "runs the reference kernels where the default ones crash):\n\n" +
+                   "".join(f"- {h.describe()}\n" for h in found))
     (out / "README.md").write_text(readme)
     return {"out": str(out), "files": sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()),
             "metadata": meta}

@@ -23,11 +23,20 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def interpreter(model_path, reference):
+def interpreter(model_path, reference, hazards=()):
+    """hazards: metadata.json's runtime_hazards, ops that crash tflite-runtime's default kernels
+    (path "default") or get wrong outputs from its reference kernels (path "reference")."""
     try:
         from ai_edge_litert.interpreter import Interpreter, OpResolverType
+        hazards = ()                       # measured on tflite-runtime only
     except ImportError:
         from tflite_runtime.interpreter import Interpreter, OpResolverType
+    for h in hazards:
+        if h["path"] == "default" and not reference:
+            print(f"note: {h['what']}: running the reference kernels instead", file=sys.stderr)
+            reference = True
+        elif h["path"] == "reference" and reference:
+            raise ValueError(f"{h['what']}: run without --reference")
     # default path: XNNPACK (fast); --reference: the builtin reference kernels (bit-exact golden)
     resolver = OpResolverType.BUILTIN_REF if reference else OpResolverType.AUTO
     interp = Interpreter(model_path=model_path, experimental_op_resolver_type=resolver)
@@ -85,7 +94,12 @@ def main(argv=None):
         std = meta["preprocessing"].get("standardize")
         if std:             # per feature (the last axis): as the training data was
             x = (x - np.asarray(std["mean"])) / np.asarray(std["std"])
-    interp = interpreter(os.path.join(HERE, meta["model_file"]), args.reference)   # inputs read first
+    try:                                   # inputs read first
+        interp = interpreter(os.path.join(HERE, meta["model_file"]), args.reference,
+                             meta.get("runtime_hazards", ()))
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
     q_in, q_out = meta["input"], meta["output"]
     results = []

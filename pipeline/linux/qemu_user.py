@@ -74,6 +74,14 @@ def run_python(target, script: Path, args: list[str], timeout: float, progress=N
     if r.returncode != 0:
         why = sandbox.describe(r.returncode)
         tail = " | ".join(r.stderr.strip().splitlines()[-3:]) or "no output"
+        if why.startswith("killed by") and "limit" not in why:
+            # a signal from the runtime's own code (#15: SIGSEGV in tflite-runtime 2.14's gemmlowp
+            # path): the userland imported and ran it, so rebuilding the userland cannot help
+            raise UserError(f"{emu.get('wheels', [target.runtime])[0]} in the emulated {target.name} "
+                            f"({emu['qemu_cpu']}) crashed on this model ({why}): {tail}",
+                            "this is the runtime (or the emulator), not the userland: find the op by "
+                            "removing layers from the end; pipeline/linux/hazards.py lists the ops "
+                            "known to crash it, and `run_model.py --reference` avoids them")
         raise UserError(f"the runtime in the emulated {target.name} userland {why}: {tail}",
                         "check that the model loads with LiteRT on the host; delete "
                         f"{root.resolve().parent}/rootfs-* to rebuild the userland")

@@ -93,23 +93,42 @@ def _max_diff(a: np.ndarray, b: np.ndarray):
     return float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64))))
 
 
+def guard(tflite: bytes, target) -> list:
+    """The hazards (pipeline/linux/hazards.py) of `tflite` on `target` whose default path crashes;
+    raises UserError when the reference kernels, the only other path, are wrong on it too."""
+    from pipeline.linux import hazards
+    found = hazards.find(tflite, target)
+    wrong = [h for h in found if h.path == "reference"]
+    if wrong:
+        raise UserError(f"{target.name}: {hazards.summary(wrong)}, so it has no trustworthy reference "
+                        "to verify against", "give FULLY_CONNECTED a 2-D input (Flatten or a global pool "
+                        "before the Dense layer), or quantize Dense layers per tensor (QAT does)")
+    return [h for h in found if h.path == "default"]
+
+
 def verify_linux(tflite: bytes, target, inputs, samples: int, seed: int = 0) -> dict:
     """DESIGN.md verify JSON (+ outputs, the emulated reference-kernel outputs) for a linux target;
     `default_path_max_abs_diff` is the default (XNNPACK) path against the golden outputs."""
     from pipeline import targets
     target = targets.resolve(target)
     x = _pack(tflite, inputs, samples, seed)
+    crash = guard(tflite, target)          # ops the default path would crash on: not run
     spec = hostref.spec_for(target)
     from pipeline.runtimes import isolated     # the model is untrusted: LiteRT in the sandbox
     litert = isolated.litert_reference(tflite, x)
     golden = litert if spec is None else hostref.run(spec, tflite, x, "ref")
-    outs, info = run_emulated(tflite, target, x)
+    outs, info = run_emulated(tflite, target, x, modes=("ref",) if crash else ("ref", "default"))
     ref = outs["ref"].astype(golden.dtype)
     r = {"target": target.name, "reference": litert_reference() if spec is None else spec.reference,
          "samples": int(len(x)), **_compare(ref, golden),
-         "default_path_max_abs_diff": _max_diff(outs["default"].astype(golden.dtype), golden),
+         "default_path_max_abs_diff": None if crash else _max_diff(outs["default"].astype(golden.dtype), golden),
          "runtime": f"{info['runtime']} {info['version']} ({info['machine']}, "
                     f"qemu-user -cpu {target.emulator['qemu_cpu']})"}
+    if crash:
+        r["warnings"] = [f"{h.describe()}: the default path was not run; these results are the "
+                         "reference kernels' (a device must run this model with them: "
+                         "run_model.py --reference, which the bundle's runner does by itself)"
+                         for h in crash]
     if golden.dtype.kind == "f":   # a float model: another CPU's float rounding, not a bug
         r["tolerance"] = dict(FLOAT_TOLERANCE)
         r["within_tolerance"] = within_tolerance(ref, golden)

@@ -159,7 +159,31 @@ def fuzz_section(work: Path, cases: int = 10000) -> str:
             f"| {s['cases']:,} | {s['exit_0']:,} | {s['exit_2']:,} | {found} | {s['seconds']:.0f} s |\n")
 
 
-SECTIONS = ("pipeline", "kd", "student", "recipes", "search", "aot", "mcu", "trained", "fuzz")
+def linux_section(work: Path, models: int = 300) -> str:
+    """tools/sweep_linux.py: random small int8 models through every Linux target's two paths (#15)."""
+    import sweep_linux
+    r = sweep_linux.sweep(models, seed=0)
+    rows = []
+    for t, row in r["targets"].items():
+        for mode, s in row.items():
+            named = sum(c["predicted"] for c in s["crashes"])
+            found = "; ".join(f"{c['model']} {c['family']}" for c in s["crashes"] + s["mismatches"])
+            rows.append(f"| {t} | {'reference kernels' if mode == 'ref' else 'default (XNNPACK)'} | {s['runs']} | "
+                        f"{s['exact']} | {s['off_by_1']} | {len(s['crashes'])} ({named} named before running) | "
+                        f"{len(s['mismatches'])} | {found[:300] or '-'} |")
+    fam = ", ".join(f"{k} {v}" for k, v in sorted(r["families"].items()))
+    return ("## Linux targets: randomized sweep\n\n"
+            f"`tools/sweep_linux.py --models {models} --seed 0`: {r['models']} small int8 models ({fam}), "
+            "converted by the TF converter, each run on every Linux target's reference kernels and default "
+            "path in its emulated userland and compared with the host run of the same runtime's reference "
+            "kernels (a mismatch: any difference on the reference path, more than 1 LSB on the default one). "
+            "Causes of the armv7 crashes and reference mismatches: README, Linux targets "
+            f"(`pipeline/linux/hazards.py` names them). {r['seconds']:.0f} s.\n\n"
+            "| target | path | models | exact | 1 LSB | crashes | mismatches | which |\n"
+            "|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+
+
+SECTIONS = ("pipeline", "kd", "student", "recipes", "search", "aot", "mcu", "trained", "fuzz", "linux")
 
 
 def _replace_section(text: str, section: str) -> str:
@@ -193,7 +217,7 @@ def main():
     makers = {"pipeline": pipeline_section, "student": student_section, "recipes": bench_recipes.section,
               "kd": bench_kd.section, "trained": bench_trained.section, "search": bench_search.section,
               "aot": lambda work: bench_aot.section(), "mcu": lambda work: bench_mcu.section(),
-              "fuzz": fuzz_section}
+              "fuzz": fuzz_section, "linux": linux_section}
     work = args.work or Path(tempfile.mkdtemp(prefix="edgedistill-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:

@@ -147,7 +147,7 @@ def write_bundle(tflite: bytes, target, out_dir, labels: list[str] | None = None
         wheel = "ai-edge-litert" if target.runtime == "litert" else "tflite-runtime"
         readme = _README_PI.format(model="model.tflite", target=target.name, wheel=wheel, shape=shape,
                                    runtime=" ".join(target.emulator.get("wheels", [wheel])), cpu=target.cpu,
-                                   xnn="1", audio=(
+                                   xnn="2", audio=(
                                        "    python3 run_model.py a.wav b.wav ...       # PCM .wav clips (or a folder of "
                                        "them) through\n                                                # the training "
                                        "front end (frontend.py, wav.py)\n" if frontend else ""))

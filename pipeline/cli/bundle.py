@@ -51,4 +51,6 @@ def command(model, target, out, labels, dataset, run_dir):
             raise UserError(f"labels file {labels} not found", "pass a text file with one class name per line")
         names = [line.strip() for line in labels.read_text().splitlines() if line.strip()]
     r = write_bundle(tflite, targets.load(target), out, names, raw_scale, standardize, frontend)
+    for h in r["metadata"].get("runtime_hazards", ()):      # pipeline/linux/hazards.py (#15)
+        click.echo(f"warning: {h['what']}: run_model.py runs the reference kernels for this model", err=True)
     click.echo(f"bundle for {target} in {r['out']}: {', '.join(r['files'])}")

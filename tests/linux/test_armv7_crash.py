@@ -76,7 +76,7 @@ def test_the_default_path_really_crashes_and_the_error_does_not_blame_the_userla
     assert run_emulated(ok, target, random_inputs(ok, 2), modes=("default",))[0]["default"].shape == (2, 4)
 
 
-def test_cli_verify_warns_names_the_op_and_keeps_the_reference_result(cli, tmp_path, crasher):
+def test_cli_verify_and_bundle_warn_naming_the_op_verify_keeps_the_reference_result(cli, tmp_path, crasher):
     model = tmp_path / "head.tflite"
     model.write_bytes(crasher)
     r = cli("verify", model, "--target", ARMV7, "--samples", "4", "--json")
@@ -86,6 +86,9 @@ def test_cli_verify_warns_names_the_op_and_keeps_the_reference_result(cli, tmp_p
     assert out["default_path_max_abs_diff"] is None
     assert ("warning: op 0 FULLY_CONNECTED (weights 2x32 per-channel, no bias, 1 row) crashes the default "
             "kernels") in r.stderr and "rebuild" not in r.stderr
+    r = cli("bundle", model, "--target", ARMV7, "--out", tmp_path / "b")
+    assert r.returncode == 0 and "warning: op 0 FULLY_CONNECTED (weights 2x32" in r.stderr
+    assert "run_model.py runs the reference kernels" in r.stderr
 
 
 def test_bench_names_it_and_the_bundle_runner_falls_back_under_emulation(tmp_path, crasher):

@@ -8,7 +8,8 @@ runtime (ai-edge-litert / tflite-runtime) in a Debian userland under qemu-user.
 
 Modules: rootfs (userland builder + cache), hostref (host tflite-runtime env: that runtime's
 golden), qemu_user (runner), guest (the script run on the ARM side and as the host reference),
-verify, bench, gpu, bundle (+ bundle_runner, the Pi script).
+verify, bench, gpu, bundle (+ bundle_runner, the Pi script), hazards (ops known to crash or
+mislead a runtime, named before it runs: #15).
 """
 
 from pipeline.linux.bench import bench_linux

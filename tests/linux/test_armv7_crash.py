@@ -70,8 +70,7 @@ def test_the_default_path_really_crashes_and_the_error_does_not_blame_the_userla
     msg = str(e.value)
     assert "tflite-runtime==2.14.0 in the emulated rpi-armv7 (cortex-a15) crashed on this model (killed by SIGSEGV" in msg
     assert "not the userland" in msg and "rebuild" not in msg
-    outs, _ = run_emulated(crasher, target, x, modes=("ref",))        # the reference kernels run it
-    assert np.array_equal(outs["ref"], run(crasher, x, "ref"))          # == host LiteRT BUILTIN_REF
+    # (the reference kernels run it: the CLI verify and bundle runner tests below)
     ok = dense(4, 8)                                                    # control: GEMV shape runs
     assert run_emulated(ok, target, random_inputs(ok, 2), modes=("default",))[0]["default"].shape == (2, 4)
 

@@ -15,11 +15,7 @@ def firmware(tflite: bytes, target, x_int8: np.ndarray, y: np.ndarray, out: Path
     built = build_firmware(tflite, target, out)
     bench = bench_mcu(tflite, target)
     v = verify_mcu(tflite, target, x_int8, len(x_int8))
-    x_seen, out_seen = x_int8, v["outputs"]
-    if task == "anomaly":       # the device's own score: its reconstruction vs the int8 input it saw
-        from pipeline.stages.convert import dequantize_outputs, input_quantization
-        s, z = input_quantization(tflite)
-        x_seen, out_seen = (x_int8.astype(np.float32) - z) * s, dequantize_outputs(tflite, v["outputs"])
+    x_seen, out_seen = score.as_seen(tflite, task, v["outputs"], x_int8)   # the device's own units
     return {
         "firmware": {"board": built.get("board", target.emulator.get("board")),
                      **{k: bench[k] for k in ("flash_bytes", "ram_bytes", "static_ram_bytes",
@@ -28,7 +24,7 @@ def firmware(tflite: bytes, target, x_int8: np.ndarray, y: np.ndarray, out: Path
                                "static_ram_bytes": built["static_ram_bytes"]}},
         "emulator": {"machine": target.emulator.get("machine"), "samples": v["samples"],
                      "bitexact": v["bitexact"], "max_abs_diff": v["max_abs_diff"],
-                     score.metric(task): score.from_int8(tflite, task, v["outputs"], x_int8, y),
+                     score.metric(task): score.from_outputs(task, out_seen, x_seen, y),
                      "instructions": bench["instructions"],
                      "macs": bench["macs"],
                      "ops": bench["ops"],     # per op: {"op", "kind", "instructions", "macs"}

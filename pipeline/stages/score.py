@@ -39,15 +39,21 @@ def from_outputs(task: str, outputs: np.ndarray, x: np.ndarray, y: np.ndarray) -
     return float(np.mean(np.argmax(outputs.reshape(len(y), -1), -1) == y))
 
 
-def from_int8(tflite: bytes, task: str, out_int8: np.ndarray, x_int8: np.ndarray, y: np.ndarray) -> float:
-    """Scores int8 model outputs the way a device would: an anomaly score compares the
-    dequantized reconstruction with the dequantized int8 input the model actually saw."""
+def as_seen(tflite: bytes, task: str, out_int8: np.ndarray, x_int8: np.ndarray) -> tuple:
+    """(x, outputs) in the units a device scores them in: for an anomaly task the dequantized
+    int8 input the model actually saw and its dequantized reconstruction; otherwise as given."""
     if task != "anomaly":
-        return from_outputs(task, out_int8, x_int8, y)
+        return x_int8, out_int8
     from pipeline.stages.convert import dequantize_outputs, input_quantization
     s, z = input_quantization(tflite)
-    x = (x_int8.astype(np.float32) - z) * s
-    return from_outputs(task, dequantize_outputs(tflite, out_int8), x, y)
+    return (x_int8.astype(np.float32) - z) * s, dequantize_outputs(tflite, out_int8)
+
+
+def from_int8(tflite: bytes, task: str, out_int8: np.ndarray, x_int8: np.ndarray, y: np.ndarray) -> float:
+    """Scores int8 model outputs the way a device would (as_seen): an anomaly score compares the
+    dequantized reconstruction with the dequantized int8 input the model actually saw."""
+    x, out = as_seen(tflite, task, out_int8, x_int8)
+    return from_outputs(task, out, x, y)
 
 
 def model(keras_model, splits) -> float:

@@ -93,9 +93,7 @@ def write_bundle(tflite: bytes, target, out_dir, labels: list[str] | None = None
     found = hazards.find(tflite, target)
     paths = {h.path for h in found}
     if paths == {"default", "reference"}:     # neither kernel set runs it right: nothing to fall back on
-        raise UserError(f"{target.name}: {hazards.summary(found)}",
-                        "give FULLY_CONNECTED a 2-D input (Flatten or a global pool before the Dense "
-                        "layer), or quantize Dense layers per tensor (QAT does)")
+        raise UserError(f"{target.name}: {hazards.summary(found)}", hazards.FIX)
     classes = int(np.prod(outs[0]["shape"][1:]))
     labels = list(labels) if labels else [f"class_{i}" for i in range(classes)]
     if len(labels) != classes:

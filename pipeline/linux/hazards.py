@@ -23,6 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 RUNTIME = ("tflite-runtime", "2.14")   # the runtime and version these were measured on
+# the fix when no kernel set runs a model right (verify and bundle refuse it with this)
+FIX = ("give FULLY_CONNECTED a 2-D input (Flatten or a global pool before the Dense layer), or "
+       "quantize Dense layers per tensor (QAT does)")
 # CustomGemv in TF's cpu_backend_gemm_custom_gemv.h: the NEON kernel handles 4 rows at a time
 # and needs at least 8 columns (it walks back by < 8 to finish a row)
 GEMV_MIN_UNITS, GEMV_MIN_DEPTH = 4, 8

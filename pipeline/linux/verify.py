@@ -101,8 +101,7 @@ def guard(tflite: bytes, target) -> list:
     wrong = [h for h in found if h.path == "reference"]
     if wrong:
         raise UserError(f"{target.name}: {hazards.summary(wrong)}, so it has no trustworthy reference "
-                        "to verify against", "give FULLY_CONNECTED a 2-D input (Flatten or a global pool "
-                        "before the Dense layer), or quantize Dense layers per tensor (QAT does)")
+                        "to verify against", hazards.FIX)
     return [h for h in found if h.path == "default"]
 
 

@@ -48,7 +48,7 @@ def measure(name: str, labels_spec, seeds=SEEDS, echo=print) -> dict:
     recipe = config.load_recipe(name)
     if labels_spec:
         recipe = replace(recipe, distill=replace(recipe.distill, labels=labels_spec))
-    splits, kd_splits, kept, _ = _load_data(recipe, lambda s: None)
+    recipe, splits, kd_splits, kept, _ = _load_data(recipe, lambda s: None)
     path, _ = teacher_stage.cached(recipe.teacher, splits, recipe.seed, _data_key(splits))
     teacher = keras.models.load_model(path)
     rows = []

@@ -47,6 +47,7 @@ def emulate(src, target, x: np.ndarray, timeout: float | None = None, per_op: bo
     `x` (N, input elements) in one QEMU run, counting instructions (per op too when `per_op`:
     RunResult.per_op, mapped while the ELF still exists). Raises FirmwareFault on a fault, hang
     or bad exit. -> (outputs (N, out), RunResult, FirmwareInfo, peak stack bytes)"""
+    from pipeline import progress
     from pipeline.firmware import build, faults, plugin, qemu
     board = boards.for_target(target)
     with tempfile.TemporaryDirectory(prefix="edbuild-") as d:
@@ -54,8 +55,13 @@ def emulate(src, target, x: np.ndarray, timeout: float | None = None, per_op: bo
         x = np.ascontiguousarray(x)
         # ~1 s per 500 M instructions here; allow for a slow machine and the reference kernels
         limit = timeout or 60.0 + 2e-6 * len(x) * max(1, src.weights_bytes)
-        res = qemu.run(info, board.machine, x.tobytes(), timeout=limit,
-                       plugin=plugin.path())
+        out_bytes = max(1, src.output_elements * (1 if src.io_dtype == "int8" else 4))
+        shown = progress.bar(len(x), f"{target.name} (QEMU)")
+        try:
+            res = qemu.run(info, board.machine, x.tobytes(), timeout=limit, plugin=plugin.path(),
+                           progress=lambda n: shown.update_to(n // out_bytes))
+        finally:
+            shown.close()
         faults.check(res, info, target.name)
         if per_op:
             res.per_op = faults.per_op(info.elf, res.sites, len(res.counts))

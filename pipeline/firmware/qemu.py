@@ -86,10 +86,12 @@ def _parse_counts(text: str) -> tuple[list, int | None, dict, dict]:
 
 
 def run(info, machine: str, inputs: bytes = b"", timeout: float = 120.0, plugin: Path | None = None,
-        wait_for: str | None = None, plugin_args: str = "") -> RunResult:
+        wait_for: str | None = None, plugin_args: str = "", progress=None) -> RunResult:
     """Run `info.elf` on `machine`. io="semihost" images read in.bin and write out.bin;
     io="uart" images print on the first serial port, and sleep when done: QEMU is then stopped
-    as soon as the `wait_for` line appears (or at the timeout)."""
+    as soon as the `wait_for` line appears (or at the timeout).
+    `progress(bytes)`: called while it runs with out.bin's size so far (the harness writes each
+    sample's outputs as it finishes them), for a progress bar."""
     qemu = shutil.which(QEMU)
     if qemu is None:
         raise UserError("qemu-system-arm not found", "install qemu-system-arm (make setup)")
@@ -122,6 +124,8 @@ def run(info, machine: str, inputs: bytes = b"", timeout: float = 120.0, plugin:
         timed_out, hang_pc = False, None
         deadline = t0 + timeout
         while proc.poll() is None:
+            if progress is not None and (d / "out.bin").is_file():
+                progress((d / "out.bin").stat().st_size)
             if wait_for and (d / "uart.txt").is_file() and wait_for in (d / "uart.txt").read_text(errors="replace"):
                 break
             if time.monotonic() > deadline:

@@ -39,6 +39,7 @@ def fit(model, splits, epochs: int, batch_size: int, learning_rate: float,
     student's steps); None: one pass over the data per epoch."""
     import keras
 
+    from pipeline import progress
     from pipeline.data import augment, labels
     from pipeline.stages import few_labels
     if splits.task == "anomaly":
@@ -59,12 +60,14 @@ def fit(model, splits, epochs: int, batch_size: int, learning_rate: float,
         cfg = splits.augment if augment.active(splits.augment) else AugmentConfig(kind="none")
         train = augment.batches(x, y, batch_size, cfg, augment_seed()).repeat()
         h = model.fit(train, epochs=epochs, steps_per_epoch=steps_per_epoch, validation_data=val,
-                      verbose=2, shuffle=False)
+                      verbose=progress.fit_verbosity(), shuffle=False)
     elif augment.active(splits.augment):    # never for an anomaly task: augment.resolve refuses it
         train = augment.batches(x, y, batch_size, splits.augment, augment_seed())
-        h = model.fit(train, epochs=epochs, validation_data=val, verbose=2, shuffle=False)   # batches() shuffles
+        h = model.fit(train, epochs=epochs, validation_data=val, verbose=progress.fit_verbosity(),
+                      shuffle=False)   # batches() shuffles
     else:   # the arrays straight to keras, which shuffles them each epoch
-        h = model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=val, verbose=2)
+        h = model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=val,
+                      verbose=progress.fit_verbosity())
     getattr(model, "student", model).history = h    # a Distiller's epochs are its student's
     return model
 

@@ -36,10 +36,13 @@ def stub(monkeypatch):
 class _Splits:
     x_train: np.ndarray
     y_train: np.ndarray
+    y_val: np.ndarray
 
 
-def _splits(n=1000):
-    return _Splits(np.zeros((n, 1)), np.arange(n) % 3)
+def _splits(n=1000, n_val=1_000_000):
+    """n_val sizes the standard error a rung's drop must exceed: the stub's accuracies are far apart
+    at 1,000,000 validation samples."""
+    return _Splits(np.zeros((n, 1)), np.arange(n) % 3, np.zeros(n_val, np.int8))
 
 
 def test_halves_each_rung_and_doubles_each_survivors_samples(stub):
@@ -67,3 +70,27 @@ def test_a_tie_goes_to_the_earlier_cheaper_candidate_and_a_lone_survivor_is_not_
     assert won == 0 and stub[0.5] == [250, 250]
     won, res = halving.halve(cands[:1], None, _splits(), DistillConfig(), 0, print)
     assert won == 0 and res[0]["val_accuracy"] is None and stub[0.5] == [250, 250]
+
+
+def test_a_rung_whose_accuracies_are_all_within_noise_drops_nobody(stub, monkeypatch):
+    """kws at a 5 ms budget: after rung 0 every student was near chance and the ranking was noise.
+    Nobody is dropped until the accuracies part by more than 2 standard errors; the rungs stay the
+    plan's 3, the last keeps only the best."""
+    def accuracy(model, splits):     # near chance (1/12) until 250 samples, then the skill shows
+        return 1 / 12 + (0.001 * model.name if model.samples < 250 else model.name * model.samples / 1000)
+    monkeypatch.setattr(halving, "val_accuracy", accuracy)
+    skills = [0.3, 0.9, 0.5, 0.7, 0.1, 0.8, 0.2, 0.6]
+    lines = []
+    won, res = halving.halve([Candidate("cnn", {"skill": s}) for s in skills], None, _splits(1000, 500),
+                             DistillConfig(epochs=6, batch_size=10), 0, lines.append)
+    assert skills[won] == 0.9
+    assert any("none dropped, all train on" in line for line in lines)
+    assert all(len(stub[s]) >= 2 for s in skills)              # all 8 trained again at rung 1
+    assert stub[0.1] == [125, 125] and stub[0.9] == [125, 125, 250]
+    assert [res[i]["stopped_at_rung"] for i in range(8)] == [1, None, 1, 2, 1, 2, 1, 2]
+
+
+def test_measurably_worse_is_two_standard_errors_below_the_best():
+    # 500 validation samples at 90 %: SE = sqrt(0.09 / 500) = 1.34 pp
+    assert halving.measurably_worse(0.87, 0.90, 500) and not halving.measurably_worse(0.88, 0.90, 500)
+    assert not halving.measurably_worse(0.08, 0.10, 500)       # chance vs chance, 12 classes

@@ -76,6 +76,7 @@ class Ctx:
         self.kd_splits, self.labels = kd_splits or splits, labels
         self.metric = score.metric(splits.task)
         self.measured = None        # the search's candidate costs, once measured (pipeline/search/)
+        self.searched_history = None   # the search final's training curves of the chosen student
         self.dkey = _data_key(splits)
         self.keys: dict[str, str] = {"data": self.dkey}
         self.models = {name: _Lazy(_keras_loader(rd.path(f"{file}.keras")))
@@ -163,7 +164,8 @@ def make_student(c: Ctx, tmp: Path):
                                       c.recipe.seed)
     acc = score.model(model, c.splits)
     c.models["student"]._value = model
-    info = {"params": int(model.count_params()), c.metric: acc, "history": training.history(model),
+    info = {"params": int(model.count_params()), c.metric: acc,
+            "history": training.history(model) or c.searched_history,
             "augmentation": augment.describe(c.splits.augment),   # what ran, for metrics.json
             "labels": c.labels,                                      # {"kept", "of", "spec"} or None
             "summary": f"{scfg.path or scfg.arch}{'' if scfg.path or not scfg.kwargs else f' {scfg.kwargs}'}: "
@@ -178,6 +180,7 @@ SEARCH = DISTILL + ("search", "stages/convert.py", "compiler", "firmware", "runt
 def make_search(c: Ctx, tmp: Path):
     import json
     from pipeline.search import choose
+    from pipeline.stages import training
     doc, model = choose.search(c.recipe, c.target, c.recipe.budget, c.kd_splits, c.models["teacher"].get,
                                c.echo, measured=c.measured)
     (tmp / "search.json").write_text(json.dumps(doc, indent=1) + "\n")
@@ -186,6 +189,7 @@ def make_search(c: Ctx, tmp: Path):
     return {"search.json": tmp / "search.json",
             "search_student.keras": _save(model, tmp / "search_student.keras")}, {
         "budget": doc["budget"], "candidates": len(doc["candidates"]), "fit": fit, "chosen": ch,
+        "history": training.history(model),        # the final's whole-schedule curves, for the report
         "summary": f"chose {ch['name']} ({fit} of {len(doc['candidates'])} fit; RAM {ch['cost']['ram_bytes']:,} B, "
                    f"flash {ch['cost']['flash_bytes']:,} B, {ch['cost']['instructions']:,} instr{acc}); search.json"}
 
@@ -195,6 +199,7 @@ def use_chosen(c: Ctx, got: dict) -> None:
     from pipeline.config import StudentConfig
     ch = got["chosen"]
     c.recipe = replace(c.recipe, student=StudentConfig(arch=ch["arch"], kwargs=ch["kwargs"]))
+    c.searched_history = got.get("history")
 
 
 def make_scratch(c: Ctx, tmp: Path):

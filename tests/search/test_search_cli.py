@@ -79,6 +79,8 @@ def test_run_with_a_budget_trains_the_chosen_student_through_to_firmware_within_
     import numpy as np
     final, student = (keras.models.load_model(out / f, compile=False) for f in ("search_student.keras", "student.keras"))
     assert all(np.array_equal(a, b) for a, b in zip(final.get_weights(), student.get_weights()))
+    # and the report keeps the curves of that training (the final's), one value per epoch
+    assert m["training"]["distill"]["val_accuracy"], "the distill stage lost the final's training curves"
 
 
 def test_a_1d_task_searches_its_own_family(tmp_path):

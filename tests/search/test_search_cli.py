@@ -81,6 +81,12 @@ def test_run_with_a_budget_trains_the_chosen_student_through_to_firmware_within_
     assert all(np.array_equal(a, b) for a, b in zip(final.get_weights(), student.get_weights()))
     # and the report keeps the curves of that training (the final's), one value per epoch
     assert m["training"]["distill"]["val_accuracy"], "the distill stage lost the final's training curves"
+    # report.html draws the search's Pareto front, and a browser decodes it
+    from tests.report import browser
+    if browser.chromium() is not None:
+        shown = browser.render(out / "report.html", tmp_path / "browser")
+        assert shown.errors == [], shown.errors
+        assert shown.images.get("pareto") and all(ok and w > 100 for ok, w, _ in shown.images["pareto"])
 
 
 def test_a_1d_task_searches_its_own_family(tmp_path):

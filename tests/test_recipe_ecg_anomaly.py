@@ -49,3 +49,20 @@ def test_anomaly_teacher_must_reconstruct_its_input(tmp_path):
     r = edgedistill("teacher", "--recipe", "ecg-anomaly", "--quick", "--teacher", tmp_path / "t.keras",
                     "--out", tmp_path / "run")
     assert r.returncode == 2 and "reconstruct its input" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_report_shows_roc_and_score_histograms_instead_of_a_confusion_matrix(ecg_run, tmp_path):
+    """report.html of the anomaly run: its outcomes section is the ROC curve and the score
+    histograms (teacher and the int8 student on the device), drawn and decoded in a browser."""
+    out, _, m = ecg_run
+    text = (out / "report.html").read_text()
+    start = text.index('<section id="outcomes"')
+    outcomes = text[start:text.index("</section>", start)]
+    assert "ROC and anomaly scores" in outcomes and "confusion" not in outcomes.lower()
+    assert set(m["emulator"]["outcomes"]["scores"]) == {"normal", "anomalous"}
+    from tests.report import browser
+    if browser.chromium() is None:
+        pytest.skip("chromium not installed (make setup)")
+    shown = browser.render(out / "report.html", tmp_path)
+    assert shown.errors == [], shown.errors
+    assert shown.images.get("outcomes") and all(ok and w > 100 for ok, w, _ in shown.images["outcomes"])

@@ -53,8 +53,30 @@ def _accuracy(run: Run):
     note = ("KD's gain over the same student alone: "
             f"{(s[k] - m['student_scratch'][k]) * (100 if k != 'auc' else 1):+.2f}{' pp' if k != 'auc' else ' AUC'}; "
             if "student_scratch" in m else "no `--baseline`: the student alone was not trained; ")
-    note += "the device row scores the first samples of the test split only" if "emulator" in m else ""
-    return charts.accuracy(rows, k), note
+    note += "the device row scores the first samples of the test split only. " if "emulator" in m else ""
+    return charts.accuracy(rows, k), note + how_trained(m)
+
+
+def how_trained(m: dict) -> str:
+    """One line: where the teacher came from and how good it is, the KD loss, the augmentation and,
+    with --labels, how many labels the student had (the teacher had them all)."""
+    k = m.get("metric", "accuracy")
+    d, t = m.get("distill", {}), m["teacher"]
+    parts = [f"teacher: {t.get('origin') or 'origin not recorded'}, test {k} "
+             + (f"{t[k]:.2%}" if k == "accuracy" else f"{t[k]:.4f}")]
+    if "loss" in d:
+        kd = f"KD loss {d['loss']}" + (f" at T = {d['temperature']:g}, hard-label weight {d['student_loss_weight']:g}"
+                                        if "temperature" in d and k != "auc" else "")
+        parts.append(kd + (f", {d['epochs']} epochs" if "epochs" in d else ""))
+    aug = d.get("augmentation")
+    if aug:
+        params = ", ".join(f"{a} {v}" for a, v in aug.items() if a != "kind")
+        parts.append("augmentation: " + ("none" if aug["kind"] == "none" else f"{aug['kind']} ({params})"))
+    lab = d.get("labels")
+    if lab:
+        parts.append(f"labels: the student had {lab['kept']:,} of {lab['of']:,} ({lab['spec']}) and the "
+                     "teacher's soft targets on all; the teacher was trained on every label")
+    return "; ".join(parts)
 
 
 def _outcomes(run: Run):

@@ -17,7 +17,9 @@ def metrics(recipe, target, info: dict, timings: dict, tflite_bytes: int, metric
         "metric": metric,
         "teacher": {"params": info["teacher"]["params"], metric: info["teacher"][metric]},
         "student_float": {"params": info["distill"]["params"], metric: info["distill"][metric]},
-        "distill": {"loss": recipe.distill.loss},     # what KD ran with (autoencoders: "kd" is MSE)
+        # what KD ran with (autoencoders: "kd" is MSE, T unused)
+        "distill": {"loss": recipe.distill.loss, "temperature": recipe.distill.temperature,
+                    "student_loss_weight": recipe.distill.student_loss_weight, "epochs": recipe.distill.epochs},
         "student_qat": {metric: info["qat"][metric]},
         "student_int8": {
             metric: v[f"tflm_{metric}"],                  # on the tflite-micro interpreter

@@ -82,6 +82,9 @@ def test_run_writes_a_self_contained_report_html_with_every_section(digits_run):
         for b64 in p.images[sid]:
             assert _not_blank(base64.b64decode(b64)), sid
     assert "no search.json: this run had no --budget" in page.read_text()
+    # how it was trained: the teacher's origin and accuracy, the KD loss, the augmentation
+    assert "teacher: trained" in page.read_text() or "teacher: reused the cached" in page.read_text()
+    assert "KD loss kd at T = " in page.read_text() and "augmentation: " in page.read_text()
     m = json.loads((out / "metrics.json").read_text())
     # what the sections drew was recorded by the stages: the int8 confusion sums to the samples run
     assert np.sum(m["emulator"]["outcomes"]["confusion"]) == m["emulator"]["samples"] == 60
@@ -135,3 +138,17 @@ def test_report_compares_two_runs_on_one_page(digits_run, tmp_path):
     assert "<th>digits</th>" in text and "<th>digits-copy</th>" in text
     rendered = browser.render(page, tmp_path / "shot")
     assert rendered.errors == [] and all(ok for imgs in rendered.images.values() for ok, _, _ in imgs)
+
+
+def test_the_accuracy_note_says_how_the_student_was_trained():
+    from pipeline.report.html import how_trained
+    m = {"metric": "accuracy", "teacher": {"origin": "loaded big.keras", "accuracy": 0.9315},
+         "distill": {"loss": "dkd", "temperature": 4.0, "student_loss_weight": 0.1, "epochs": 15,
+                     "augmentation": {"kind": "image", "shift": 0.0, "flip": True},
+                     "labels": {"kept": 2750, "of": 55000, "spec": "5%"}}}
+    line = how_trained(m)
+    assert line.startswith("teacher: loaded big.keras, test accuracy 93.15%")
+    assert "KD loss dkd at T = 4, hard-label weight 0.1, 15 epochs" in line
+    assert "augmentation: image (shift 0.0, flip True)" in line
+    assert "the student had 2,750 of 55,000 (5%)" in line and "teacher was trained on every label" in line
+    assert how_trained({"teacher": {"accuracy": 0.9}}) == "teacher: origin not recorded, test accuracy 90.00%"

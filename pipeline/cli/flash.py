@@ -1,4 +1,4 @@
-"""`edgedistill flash FIRMWARE.elf --board NAME [--probe pyocd|openocd] [--dry-run]`."""
+"""`edgedistill flash FIRMWARE.elf --board NAME [--probe openocd|pyocd|gdb] [--gdb-host H] [--gdb-port N] [--dry-run]`."""
 
 import click
 
@@ -6,15 +6,30 @@ import click
 @click.command("flash")
 @click.argument("firmware", type=click.Path(dir_okay=False))
 @click.option("--board", required=True, help="board name (targets/boards/<name>/board.toml)")
-@click.option("--probe", type=click.Choice(["openocd", "pyocd"]), default="openocd", show_default=True,
-              help="debug probe software that programs the board")
+@click.option("--probe", type=click.Choice(["openocd", "pyocd", "gdb"]), default="openocd", show_default=True,
+              help="debug probe software that programs the board; gdb: load through a running GDB server")
+@click.option("--gdb-host", default=None, help="--probe gdb: the GDB server's host  [default: 127.0.0.1]")
+@click.option("--gdb-port", type=int, default=None, help="--probe gdb: the GDB server's TCP port  [default: 3333]")
 @click.option("--dry-run", is_flag=True, help="check the image and print the command; touch no hardware")
-def command(firmware, board, probe, dry_run):
+def command(firmware, board, probe, gdb_host, gdb_port, dry_run):
     """Program a firmware ELF (from `edgedistill compile --target <mcu>`) onto a real board."""
     from pathlib import Path
 
+    from pipeline.errors import UserError
     from pipeline.flash import flash
-    r = flash(Path(firmware), board, probe, dry_run)
+    if probe != "gdb" and (gdb_host is not None or gdb_port is not None):
+        raise UserError(f"--gdb-host/--gdb-port apply to --probe gdb, not --probe {probe}",
+                        "add --probe gdb, or drop them")
+    host, port = gdb_host or "127.0.0.1", 3333 if gdb_port is None else gdb_port
+    r = flash(Path(firmware), board, probe, dry_run, host, port)
     if r["note"]:
         click.echo(f"note: {r['note']}", err=True)
-    click.echo(r["command"] if dry_run else f"flashed {firmware} to {r['board']} with {r['probe']}")
+    if dry_run:
+        click.echo(r["command"])
+    elif probe == "gdb":
+        ld = r["load"]
+        click.echo(f"flashed {firmware} to {r['board']} through the GDB server at {host}:{port}: {ld['bytes']} bytes "
+                   f"in {ld['segments']} segment(s) by {ld['method']}, verified, {ld['packets']} packets, "
+                   f"{ld['seconds']:.2f} s; running")
+    else:
+        click.echo(f"flashed {firmware} to {r['board']} with {r['probe']}")

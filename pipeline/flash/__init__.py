@@ -1,5 +1,6 @@
-"""Put a firmware ELF on a real board: check the image belongs to the board, build the exact
-pyOCD or OpenOCD command, and run it (or only print it with dry_run). Board data comes from
+"""Put a firmware ELF on a real board: check the image belongs to the board, then either build
+the exact pyOCD or OpenOCD command and run it (or only print it with dry_run), or, with probe
+"gdb", load it ourselves through any running GDB server (gdbremote.py). Board data comes from
 targets/boards/<name>/board.toml; nothing here is specific to one chip."""
 
 import shlex
@@ -12,7 +13,7 @@ from pipeline.errors import UserError
 from pipeline.firmware import boards
 from pipeline.firmware.elf import Elf
 
-PROBES = ("openocd", "pyocd")
+PROBES = ("openocd", "pyocd", "gdb")
 
 
 def check_image(elf_path: Path, board: boards.Board) -> dict:
@@ -66,10 +67,14 @@ def command(elf_path: Path, board: boards.Board, probe: str, vectors: dict) -> l
     raise UserError(f"unknown probe '{probe}'", f"use one of {', '.join(PROBES)}")
 
 
-def flash(elf_path: Path, board_name: str, probe: str = "openocd", dry_run: bool = False) -> dict:
-    """Check, build the command, run it unless dry_run. Returns {"board", "probe", "command", "note"}."""
+def flash(elf_path: Path, board_name: str, probe: str = "openocd", dry_run: bool = False,
+          gdb_host: str = "127.0.0.1", gdb_port: int = 3333) -> dict:
+    """Check, build the command, run it unless dry_run. Returns {"board", "probe", "command", "note"}
+    (+ "load": what gdbremote.load did, for probe "gdb")."""
     board = boards.load(board_name)
     vectors = check_image(Path(elf_path), board)
+    if probe == "gdb":
+        return _flash_gdb(Path(elf_path), board, vectors, dry_run, gdb_host, gdb_port)
     argv = command(Path(elf_path), board, probe, vectors)
     note = ""
     if probe == "pyocd" and board.probe.get("pyocd_builtin") is False:
@@ -85,4 +90,20 @@ def flash(elf_path: Path, board_name: str, probe: str = "openocd", dry_run: bool
     if r.returncode != 0:
         raise UserError(f"{argv[0]} failed (exit {r.returncode}): {(r.stderr or r.stdout).strip().splitlines()[-1:]}",
                         "check the probe connection and power, or run the printed command by hand")
+    return result
+
+
+def _flash_gdb(elf_path: Path, board: boards.Board, vectors: dict, dry_run: bool, host: str, port: int) -> dict:
+    """No external command: our GDB remote client talks to the server at host:port. dry_run
+    lists the segments it would write and the registers it would set, and connects to nothing."""
+    from pipeline.flash import gdbremote
+    if not 0 < port < 65536:
+        raise UserError(f"--gdb-port {port} is not a TCP port", "pass the port the GDB server listens on (OpenOCD: 3333)")
+    segs = gdbremote.load_segments(elf_path)
+    plan = "; ".join(f"write {len(s.data)} bytes at {s.addr:#010x}" for s in segs)
+    result = {"board": board.name, "probe": "gdb", "note": "",
+              "command": f"gdb remote {host}:{port}: {plan}; verify; sp={vectors['sp']:#010x} "
+                         f"pc={vectors['reset'] & ~1:#010x} xpsr.T=1; detach"}
+    if not dry_run:
+        result["load"] = gdbremote.load(elf_path, host, port, vectors)
     return result

@@ -167,8 +167,8 @@ class GdbRemote:
 
     def request(self, payload: bytes, timeout: float | None = None) -> bytes:
         """Send one packet, return the decoded reply. Exx replies raise."""
-        self._send(payload)
         try:
+            self._send(payload)
             reply = decode(self._recv(timeout or self.timeout))
         except TimeoutError:
             raise UserError(f"the GDB server at {self.where} did not answer '{payload[:24].decode(errors='replace')}' "
@@ -384,6 +384,12 @@ def load(elf_path: Path, host: str, port: int, vectors: dict, timeout: float = 5
         xpsr = g.get_register(regs["xpsr"])
         g.set_register(regs["xpsr"], (xpsr or 0) | THUMB)
         g.detach()
+    except TimeoutError:
+        raise UserError(f"the GDB server at {g.where} stopped answering (no ack within {timeout:g} s)",
+                        "check that a GDB server (not another service) listens there and the target is powered") from None
+    except OSError as e:
+        raise UserError(f"the connection to the GDB server at {g.where} failed: {e}",
+                        "restart the GDB server and try again") from None
     finally:
         g.close()
     return {"segments": len(segments), "bytes": sum(len(s.data) for s in segments),

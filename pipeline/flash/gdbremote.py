@@ -224,8 +224,13 @@ class GdbRemote:
         text = self.xfer("memory-map", "")
         if not text:
             return []
+        try:
+            memories = list(ET.fromstring(text).iter("memory"))
+        except ET.ParseError as e:
+            raise UserError(f"the GDB server at {self.where} sent a memory map that is not XML ({e})",
+                            "update the GDB server, or report its memory map") from None
         out = []
-        for m in ET.fromstring(text).iter("memory"):
+        for m in memories:
             if m.get("type") == "flash":
                 bs = next((p.text for p in m.iter("property") if p.get("name") == "blocksize"), "0x400")
                 out.append((int(m.get("start"), 0), int(m.get("length"), 0), int(bs.strip(), 0)))

@@ -121,3 +121,14 @@ def test_image_for_another_board_is_refused_before_connecting(cli, images):
     r = cli("flash", images["cortex-m4"], "--board", "netduinoplus2", "--probe", "gdb", "--gdb-port", _free_port(),
             timeout=60)
     assert r.returncode == 2 and "another board" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_dry_run_lists_the_load_and_touches_nothing(cli, images):
+    r = cli("flash", images["stm32f405"], "--board", "netduinoplus2", "--probe", "gdb", "--gdb-port", _free_port(),
+            "--dry-run", check=True)
+    assert re.search(r"write \d+ bytes at 0x08000000; verify; sp=0x2000\w{4} pc=0x080\w{5} xpsr.T=1; detach", r.stdout)
+
+
+def test_gdb_options_without_probe_gdb_are_refused(cli, images):
+    r = cli("flash", images["stm32f405"], "--board", "netduinoplus2", "--gdb-port", "3333", "--dry-run")
+    assert r.returncode == 2 and "add --probe gdb" in r.stderr

@@ -230,4 +230,5 @@ def test_metrics_json_records_the_augmentation_that_ran():
             "tflm": {"arena_bytes": 1, "arena_bytes_with_margin": 2, "ops": []}}
     m = report.metrics(config.load_recipe("kws"), SimpleNamespace(name="host"), info, {}, 10)
     spectrogram = {"kind": "spectrogram", **config.AUGMENT_DEFAULTS["spectrogram"]}
-    assert m["distill"] == {"loss": "kd", "augmentation": spectrogram}
+    assert m["distill"] == {"loss": "kd", "temperature": 4.0, "student_loss_weight": 0.3, "epochs": 40,
+                            "augmentation": spectrogram}     # the kws recipe's [distill] and [augment]

@@ -15,7 +15,7 @@ from pipeline.errors import UserError
 
 # module name in pipeline/cli/ for each command, in the order `--help` lists them
 COMMANDS = ["run", "search", "teacher", "distill", "quantize", "convert", "verify", "bench",
-            "compile", "flash", "monitor", "report", "targets", "datasets", "doctor",
+            "compile", "flash", "monitor", "report", "targets", "boards", "datasets", "doctor",
             "bundle", "gpu_check"]
 
 

@@ -64,11 +64,11 @@ def _parse_resize(ctx, param, value):
 
 
 def run_stages(until: str, recipe, target, out, quick, teacher_path, student_path, variants, baseline,
-               data=None, resize=None, labels=None, budget=None, search=False, force=False):
+               data=None, resize=None, labels=None, budget=None, search=False, force=False, board=None):
     """Loads recipe and target, applies the overrides, runs the pipeline up to `until`."""
     from pipeline import config, targets
     from pipeline.cli.quiet import import_tensorflow
-    from pipeline.run import run
+    from pipeline.run import UNTIL, run
     if budget is not None:
         from pipeline.search.budget import parse
         budget = parse(budget)
@@ -97,7 +97,20 @@ def run_stages(until: str, recipe, target, out, quick, teacher_path, student_pat
         r = replace(r, budget=BudgetConfig())
     if quick and r.budget is not None:  # --quick: a handful of candidates, as it is less data
         r = replace(r, budget=replace(r.budget, space="quick"))
-    t = targets.load(target)
+    if board is None:
+        t = targets.load(target)
+    else:       # --board: its target, its part's RAM and flash as the budget
+        from click.core import ParameterSource
+
+        from pipeline.firmware import boards
+        given = click.get_current_context().get_parameter_source("target") != ParameterSource.DEFAULT
+        t, emulated = resolve_target(target if given else None, board)
+        if not emulated and (UNTIL.index(until) >= UNTIL.index("firmware") or r.budget is not None):
+            raise UserError(f"QEMU cannot run board '{board}', and the run measures its firmware on the emulator "
+                            f"({'the budget search' if r.budget is not None else 'the firmware stage'})",
+                            f"run with --target {boards.load(board).target} (same core), "
+                            f"then `edgedistill compile RUN_DIR/model_int8.tflite --board {board} --out DIR` "
+                            "for the board's image; or stop before it with --until tflm")
     if out is None:   # your own data names the run dir: runs/<data>-<recipe>[-quick]-<target>
         from pipeline.data.user import display_name
         name = r.name if data is None or display_name(data) == r.name else f"{display_name(data)}-{r.name}"
@@ -105,3 +118,20 @@ def run_stages(until: str, recipe, target, out, quick, teacher_path, student_pat
     click.echo(f"edgedistill: recipe {r.name}{' (quick)' if quick else ''}, target {t.name}, run dir {out}")
     import_tensorflow()     # after every check above: a refused recipe, target or option costs no TF start-up
     return run(r, t, out, until=until, force=force)
+
+
+def resolve_target(target: str | None, board: str | None):
+    """(profile, emulated) from --target or --board (exactly one). emulated: QEMU can run the
+    image (every MCU target; a board only when QEMU has its machine)."""
+    from pipeline import targets
+    from pipeline.errors import UserError
+    from pipeline.firmware import boards
+    if (target is None) == (board is None):
+        raise UserError("give one of --target and --board" if target is None else
+                        f"--target {target} and --board {board} both given: a board implies its target",
+                        "pass --target NAME (`edgedistill targets list`) or --board NAME (`edgedistill boards list`)")
+    if target is not None:
+        return targets.load(target), True
+    b = boards.load(board)
+    return boards.target(b), b.qemu
+

@@ -16,13 +16,15 @@ as the budget, the board's own start-up, UART and linker script.
     name, part, core, target      the board, its MCU, its CPU, the profile it implies
     machine                       QEMU -M that emulates it, "" when QEMU has none
     flash_base                    where the vector table must sit (the core or bootloader jumps there)
-    flash_bytes                   flash the image may use (the part's, less any bootloader)
+    flash_bytes                   the part's flash
+    bootloader_bytes              flash before flash_base kept for a boot loader (the image has the rest)
     ram_base, ram_size            the RAM region the image is linked into
     ram_bytes                     the part's RAM (default ram_size); the budget is the smaller
     clock_hz                      the core clock the part runs at (datasheet maximum)
     uart, uart_defines            driver file stem in common/ and its -D defines
     uart_port, uart_pins, uart_baud   what to plug a serial adapter into (read by people)
     stack_bytes                   the stack reserved in RAM (default: firmware/build.py)
+    cflags                        compiler flags, when the part's core differs from the profile's
     unsupported                   why the image cannot be built yet; the build is refused
     aliases                       other names `--board` accepts
     openocd_* / pyocd_*           how `flash` programs it
@@ -52,12 +54,14 @@ class Board:
     core: str = ""
     target: str = ""              # the target profile whose kernels and cflags fit the core
     flash_bytes: int | None = None
+    bootloader_bytes: int = 0
     ram_bytes: int | None = None
     clock_hz: int | None = None
     uart_port: str = ""
     uart_pins: str = ""
     uart_baud: int | None = None
     stack_bytes: int | None = None
+    cflags: tuple[str, ...] = ()
     unsupported: str = ""
     aliases: tuple[str, ...] = ()
 
@@ -69,6 +73,7 @@ class Board:
         """What `boards list --json` prints for this board."""
         return {"name": self.name, "aliases": list(self.aliases), "part": self.part, "core": self.core,
                 "target": self.target, "flash_base": self.flash_base, "flash_bytes": self.flash_bytes,
+                "bootloader_bytes": self.bootloader_bytes,
                 "ram_bytes": self.ram_bytes or self.ram_size, "clock_hz": self.clock_hz,
                 "uart": {"driver": self.uart, "port": self.uart_port, "pins": self.uart_pins,
                          "baud": self.uart_baud},
@@ -114,10 +119,12 @@ def load(name: str) -> Board:
     return Board(raw["name"], path.parent, raw["machine"], raw["flash_base"], raw["ram_base"],
                  raw["ram_size"], raw.get("uart") or None, dict(raw.get("uart_defines", {})), probe,
                  part=raw.get("part", ""), core=raw.get("core", ""), target=raw.get("target", ""),
-                 flash_bytes=raw.get("flash_bytes"), ram_bytes=raw.get("ram_bytes"),
+                 flash_bytes=raw.get("flash_bytes"), bootloader_bytes=raw.get("bootloader_bytes", 0),
+                 ram_bytes=raw.get("ram_bytes"),
                  clock_hz=raw.get("clock_hz"), uart_port=raw.get("uart_port", ""),
                  uart_pins=raw.get("uart_pins", ""), uart_baud=raw.get("uart_baud"),
-                 stack_bytes=raw.get("stack_bytes"), unsupported=raw.get("unsupported", ""),
+                 stack_bytes=raw.get("stack_bytes"), cflags=tuple(raw.get("cflags", ())),
+                 unsupported=raw.get("unsupported", ""),
                  aliases=tuple(raw.get("aliases", ())))
 
 
@@ -144,15 +151,18 @@ def target(board: Board) -> targets.Target:
                         "or use --target")
     if board.unsupported:
         raise UserError(f"cannot build an image for board '{board.name}': {board.unsupported}",
-                        "pick another board (`edgedistill boards list`)")
+                        f"use --target {board.target} for the core's figures on the emulator, or pick "
+                        "another board (`edgedistill boards list`)")
     base = targets.load(board.target)
     emulator = {**base.emulator, "board": board.name, "machine": board.machine}
     if board.stack_bytes:
         emulator["stack_bytes"] = board.stack_bytes
+    if board.cflags:
+        emulator["cflags"] = list(board.cflags)
     emu = f"emulated on QEMU {board.machine}" if board.qemu else "QEMU cannot run it"
     return replace(base, name=board.name, emulator=emulator,
                    description=f"{board.part} on {board.name} ({base.cpu} kernels and flags), {emu}",
-                   ram_bytes=board.ram_bytes or board.ram_size, flash_bytes=board.flash_bytes or base.flash_bytes,
+                   ram_bytes=board.ram_bytes or board.ram_size, flash_bytes=board.flash_bytes - board.bootloader_bytes if board.flash_bytes else base.flash_bytes,
                    clock_hz=board.clock_hz or base.clock_hz,
                    boards={board.name: {"flash_base": board.flash_base}})
 

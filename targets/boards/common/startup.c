@@ -17,6 +17,7 @@ int main(void);
 void Reset_Handler(void);
 void Default_Handler(void);
 void HardFault_Handler(void);
+extern const void *const ed_vectors[16];
 
 /* CPACR: full access to CP10/CP11 (the FPU) before any C code may use a float register */
 static void fpu_enable(void) {
@@ -28,6 +29,11 @@ static void fpu_enable(void) {
 }
 
 void Reset_Handler(void) {
+#if defined(ED_SET_VTOR)
+    /* started by a boot loader (board.toml: bootloader_bytes): exceptions must come to our table,
+     * not to the boot loader's at 0 (VTOR: ARMv7-M/v8-M SCB at 0xE000ED08) */
+    *(volatile uint32_t *)0xE000ED08u = (uint32_t)ed_vectors;
+#endif
     fpu_enable();
 #if defined(__ARM_ARCH_8M_MAIN__) || defined(__ARM_ARCH_8_1M_MAIN__)
     /* hardware stack limit: an overflow raises a UsageFault (STKOF) before it writes */

@@ -17,6 +17,9 @@ def recipe_options(f):
                      help="Run directory [default: runs/[<your data>-]<recipe>[-quick]-<target>].")(f)
     f = click.option("--target", default=DEFAULT_TARGET, show_default=True,
                      help="Target profile (see `edgedistill targets list`).")(f)
+    f = click.option("--board", default=None,
+                     help="A board instead of --target: the target its core implies, its part's RAM and flash "
+                          "as the budget (see `edgedistill boards list`; the firmware stage needs QEMU to run it).")(f)
     f = click.option("--recipe", default=DEFAULT_RECIPE, show_default=True,
                      help="Built-in recipe name or a recipe .toml file.")(f)
     f = click.option("--teacher", "teacher_path", type=click.Path(path_type=Path), default=None,
@@ -105,12 +108,13 @@ def run_stages(until: str, recipe, target, out, quick, teacher_path, student_pat
         from pipeline.firmware import boards
         given = click.get_current_context().get_parameter_source("target") != ParameterSource.DEFAULT
         t, emulated = resolve_target(target if given else None, board)
-        if not emulated and (UNTIL.index(until) >= UNTIL.index("firmware") or r.budget is not None):
+        late = until in UNTIL and UNTIL.index(until) >= UNTIL.index("firmware")
+        if not emulated and (late or r.budget is not None):
             raise UserError(f"QEMU cannot run board '{board}', and the run measures its firmware on the emulator "
                             f"({'the budget search' if r.budget is not None else 'the firmware stage'})",
                             f"run with --target {boards.load(board).target} (same core), "
                             f"then `edgedistill compile RUN_DIR/model_int8.tflite --board {board} --out DIR` "
-                            "for the board's image; or stop before it with --until tflm")
+                            "for the board's image" + ("" if r.budget is not None else "; or stop before it with --until tflm"))
     if out is None:   # your own data names the run dir: runs/<data>-<recipe>[-quick]-<target>
         from pipeline.data.user import display_name
         name = r.name if data is None or display_name(data) == r.name else f"{display_name(data)}-{r.name}"

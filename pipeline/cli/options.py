@@ -138,4 +138,3 @@ def resolve_target(target: str | None, board: str | None):
         return targets.load(target), True
     b = boards.load(board)
     return boards.target(b), b.qemu
-

@@ -7,9 +7,6 @@ from pipeline.cli.options import recipe_options, run_stages
 
 @click.command("run")
 @recipe_options
-@click.option("--board", default=None,
-              help="A board instead of --target: its core's target, its part's RAM and flash as the budget "
-                   "(see `edgedistill boards list`; QEMU must run it for the firmware stage).")
 @click.option("--until", default="report", show_default=True, metavar="STAGE",
               help="Stop after this stage: data, teacher, search, distill, scratch, qat, convert, verify, also, "
                    "tflm, firmware, device or report.")

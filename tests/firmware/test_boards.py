@@ -114,6 +114,7 @@ def test_refusals_exit_2_with_the_fix(cli, tmp_path):
     assert r.returncode == 2 and "a board implies its target" in r.stderr
     r = cli("run", "--board", "nucleo-f746zg", "--out", tmp_path / "run")
     assert r.returncode == 2 and "QEMU cannot run board 'nucleo-f746zg'" in r.stderr and "--target cortex-m7" in r.stderr
+    assert "Traceback" not in r.stderr and "more than once" not in r.stderr   # one --board option
     assert not (tmp_path / "run").exists()
 
 
@@ -131,3 +132,11 @@ def test_boards_list(cli):
     assert js["stm32vldiscovery"]["ram_bytes"] == 8192 and js["stm32vldiscovery"]["uart"]["pins"] == "TX PA9, RX PA10"
     assert js["pico"]["buildable"] is False and "boot2" in js["pico"]["unsupported"]
     assert js["nano33ble"]["flash_base"] == 0x10000 and "openocd" in js["nano33ble"]["flash_methods"]
+
+
+@pytest.mark.parametrize("target", ("cortex-m0", "cortex-m3"))
+def test_core_targets_the_boards_imply_run_bitexact(tiny, target):
+    """The cores' own profiles (on QEMU mps2-an385) fit a small model in their parts' RAM: the
+    stack they reserve is sized for 16 / 20 KiB parts, not for the 4 MiB MPS2 region."""
+    from tests.firmware.conftest import assert_bitexact
+    assert_bitexact(tiny["small"], target, samples=2, seed=0)

@@ -16,7 +16,8 @@ import pytest
 from pipeline.flash.monitor import NO_CLOCK, NO_CYCLE_LINES, parse_line, read, summarize
 
 # every MCU profile in targets/*.toml and the counter its core must get
-CORE_COUNTER = {"cortex-m0plus": "systick", "cortex-m4": "dwt", "cortex-m7": "dwt", "cortex-m55": "dwt",
+CORE_COUNTER = {"cortex-m0": "systick", "cortex-m0plus": "systick", "cortex-m3": "dwt", "cortex-m4": "dwt",
+                "cortex-m7": "dwt", "cortex-m55": "dwt",
                 "stm32f405": "dwt"}
 DWT_ONLY = b"DWT_CYCCNT does not count"          # a reason string only the DWT variant holds
 SYSTICK_ONLY = b"SysTick did not reload"          # ... only the SysTick variant

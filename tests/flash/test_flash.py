@@ -78,3 +78,16 @@ def test_monitor_reads_a_board_over_a_serial_url():
     assert s["pass"] is True and s["matched"] == 2 and s["exit"] == 0
     assert s["outputs"] == [bytes([10, 11, 255]), bytes([12, 13, 14])]
     assert s["cycles"] == [0x1000, 0x1001]
+
+
+@pytest.mark.skipif(__import__("shutil").which("openocd") is None, reason="openocd not installed (make setup)")
+@pytest.mark.parametrize("board", [b for b in boards.names() if boards.load(b).probe.get("openocd_target")])
+def test_installed_openocd_reads_the_boards_interface_and_target_config(board):
+    """OpenOCD runs every config file the flash command names, up to `shutdown` before `init` (no
+    probe is touched): a config that OpenOCD does not ship or cannot parse exits non-zero. The
+    check itself fails on a missing file (target/nosuch.cfg exits 1, measured)."""
+    import subprocess
+    p = boards.load(board).probe
+    r = subprocess.run(["openocd", "-f", p["openocd_interface"], "-f", p["openocd_target"], "-c", "shutdown"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and "shutdown command invoked" in r.stderr, r.stderr[-800:]

@@ -45,7 +45,10 @@ def test_quick_run_writes_every_artifact_and_the_metrics(quick_run):
     assert m["recipe"] == "digits" and m["target"] == "cortex-m4"
     assert m["student_float"]["params"] < m["teacher"]["params"]
     q = m["student_int8"]
-    assert q["samples"] == 359 and q["references_agree"] >= 0.99
+    # tflite-micro and LiteRT's reference kernels round a few requantizations differently: outputs
+    # differ by at most 1 LSB, on a handful of samples that depends on the trained weights (2 of 359
+    # on the previous build machine, 4 of 359 on this one, whose CPU trains to other float weights)
+    assert q["samples"] == 359 and q["references_agree"] >= 0.98 and q["references_max_abs_diff"] <= 1
     assert q["references_differing"] == round((1 - q["references_agree"]) * q["samples"])
     assert 0.8 < q["accuracy"] <= 1.0 and 0.8 < m["student_scratch"]["accuracy"] <= 1.0
     assert m["tflm"]["arena_bytes"] > 0 and "CONV_2D" in m["tflm"]["ops"]

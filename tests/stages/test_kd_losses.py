@@ -273,5 +273,8 @@ def test_metrics_json_names_the_loss_that_ran(tmp_path):
                        "references_differing": 0, "references_max_abs_diff": 0},
             "tflm": {"arena_bytes": 1, "arena_bytes_with_margin": 2, "ops": []}}
     m = report.metrics(recipe, SimpleNamespace(name="host"), info, {}, 10)
-    assert json.loads(json.dumps(m))["distill"] == {"loss": "standardized"}
+    d = recipe.distill
+    assert json.loads(json.dumps(m))["distill"] == {"loss": "standardized", "temperature": d.temperature,
+                                                    "student_loss_weight": d.student_loss_weight,
+                                                    "epochs": d.epochs}
 

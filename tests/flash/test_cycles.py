@@ -159,4 +159,7 @@ def test_qemu_prints_no_fake_cycles(images, target):
     s = summarize(lines, clock_hz=16e6)
     assert s["pass"] is True and s["exit"] == 0 and len(s["outputs"]) == 4
     assert s["cycles_per_inference"] is None and s["latency_ms"] is None and s["cycles"] == [None] * 4
-    assert ("not emulated" if CORE_COUNTER[target] == "dwt" else "SysTick does not count") in s["cycles_reason"]
+    # SysTick under QEMU: reads 0 at first, then runs on host time; on a loaded host the time
+    # catches up with the loop, and the repeat check (cycles.h) is what refuses it
+    assert any(why in s["cycles_reason"] for why in (("not emulated",) if CORE_COUNTER[target] == "dwt" else
+                                                     ("SysTick does not count", "host time, as under QEMU")))

@@ -1,5 +1,6 @@
-"""Just enough of ELF32 (little-endian, ARM) to size firmware and find symbols: section
-headers, the symbol table, and the bytes at an address. No third-party parser needed."""
+"""Just enough of ELF32 (little-endian, ARM) to size firmware, find symbols and load it: section
+headers, the symbol table, the bytes at an address, and the loadable segments. No third-party
+parser needed."""
 
 import struct
 from dataclasses import dataclass
@@ -7,6 +8,7 @@ from pathlib import Path
 
 SHF_WRITE, SHF_ALLOC, SHF_EXECINSTR = 0x1, 0x2, 0x4
 SHT_PROGBITS, SHT_SYMTAB, SHT_NOBITS = 1, 2, 8
+PT_LOAD = 1
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,12 @@ class Section:
     addr: int
     offset: int
     size: int
+
+
+@dataclass(frozen=True)
+class Segment:
+    addr: int                # physical (load) address: where the bytes live in flash
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -34,8 +42,8 @@ class Elf:
         d = self.data
         if d[:4] != b"\x7fELF" or d[4] != 1 or d[5] != 1:
             raise ValueError(f"{self.path} is not a 32-bit little-endian ELF file")
-        (self.e_type, self.machine, _, self.entry, _, shoff, _, _, _, _, shentsize, shnum,
-         shstrndx) = struct.unpack_from("<HHIIIIIHHHHHH", d, 16)
+        (self.e_type, self.machine, _, self.entry, self._phoff, shoff, _, _, self._phentsize, self._phnum,
+         shentsize, shnum, shstrndx) = struct.unpack_from("<HHIIIIIHHHHHH", d, 16)
         raw = [struct.unpack_from("<IIIIIIIIII", d, shoff + i * shentsize) for i in range(shnum)]
         strtab = raw[shstrndx][4] if raw else 0
         self.sections = [Section(self._str(strtab, r[0]), r[1], r[2], r[3], r[4], r[5]) for r in raw]
@@ -59,6 +67,17 @@ class Elf:
                 name = self._str(strtab, name_off)
                 if name:
                     out[name] = Symbol(name, value, size, (info & 0xF) == 2)
+        return out
+
+    def segments(self) -> list[Segment]:
+        """PT_LOAD program headers with bytes in the file (p_filesz > 0), at p_paddr: .data's image
+        is loaded at its flash address; .bss and the stack (p_filesz = 0) need nothing written."""
+        out = []
+        for i in range(self._phnum):
+            p_type, p_offset, _vaddr, p_paddr, p_filesz, _memsz, _flags, _align = \
+                struct.unpack_from("<8I", self.data, self._phoff + i * self._phentsize)
+            if p_type == PT_LOAD and p_filesz:
+                out.append(Segment(p_paddr, self.data[p_offset:p_offset + p_filesz]))
         return out
 
     def read(self, addr: int, n: int) -> bytes | None:

@@ -99,7 +99,7 @@ def _flash_gdb(elf_path: Path, board: boards.Board, vectors: dict, dry_run: bool
     from pipeline.flash import gdbremote
     if not 0 < port < 65536:
         raise UserError(f"--gdb-port {port} is not a TCP port", "pass the port the GDB server listens on (OpenOCD: 3333)")
-    segs = gdbremote.load_segments(elf_path)
+    segs = Elf(elf_path).segments()
     plan = "; ".join(f"write {len(s.data)} bytes at {s.addr:#010x}" for s in segs)
     result = {"board": board.name, "probe": "gdb", "note": "",
               "command": f"gdb remote {host}:{port}: {plan}; verify; sp={vectors['sp']:#010x} "

@@ -31,38 +31,16 @@ import socket
 import struct
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import UserError
+from pipeline.firmware.elf import Elf, Segment
 
 START_SERVER = ("start one: openocd -f interface/stlink.cfg -f target/<chip>.cfg, pyocd gdbserver, "
                 "JLinkGDBServer, or qemu-system-arm -M <machine> -S -gdb tcp::{port}")
 RETRIES = 5                 # a packet NAKed (`-`) this often is a broken link, not noise
-PT_LOAD = 1
 THUMB = 1 << 24             # xPSR.T: a Cortex-M core faults (INVSTATE) on its first instruction without it
 LEGACY_REGS = {"sp": 13, "pc": 15, "xpsr": 25}
-
-
-@dataclass(frozen=True)
-class Segment:
-    addr: int                # physical (load) address: where the bytes live in flash
-    data: bytes
-
-
-def load_segments(elf_path: Path) -> list[Segment]:
-    """PT_LOAD program headers with bytes in the file (p_filesz > 0), at p_paddr. .data's image
-    is loaded at its flash address; .bss/.stack (p_filesz = 0) need nothing written."""
-    d = Path(elf_path).read_bytes()
-    phoff, = struct.unpack_from("<I", d, 28)
-    phentsize, phnum = struct.unpack_from("<HH", d, 42)
-    out = []
-    for i in range(phnum):
-        p_type, p_offset, _vaddr, p_paddr, p_filesz, _memsz, _flags, _align = \
-            struct.unpack_from("<8I", d, phoff + i * phentsize)
-        if p_type == PT_LOAD and p_filesz:
-            out.append(Segment(p_paddr, d[p_offset:p_offset + p_filesz]))
-    return out
 
 
 def checksum(payload: bytes) -> bytes:
@@ -362,7 +340,7 @@ def load(elf_path: Path, host: str, port: int, vectors: dict, timeout: float = 5
          flash_timeout: float = 60.0) -> dict:
     """Write the image, check it, point the core at it and let it run. Returns what was done:
     {"segments", "bytes", "method", "verified", "seconds", "packets", "regs"}."""
-    segments = load_segments(elf_path)
+    segments = Elf(elf_path).segments()
     t0 = time.monotonic()
     g = GdbRemote(host, port, timeout)
     try:

@@ -14,8 +14,9 @@ from pipeline.search.space import Candidate
 
 @pytest.fixture
 def stub(monkeypatch):
-    """Each model's val accuracy: its `skill` x the samples it has seen / 10,000 (more data helps,
-    the order stays); the calls are recorded."""
+    """Each model's val accuracy: 20 % (above the 10 % chance of the stub's validation labels) plus its
+    `skill` x the samples it has seen / 10,000 (more data helps, the order stays); the calls are
+    recorded."""
     from pipeline.stages import distill
     seen = {}
 
@@ -28,7 +29,7 @@ def stub(monkeypatch):
 
     monkeypatch.setattr(distill, "build_student", build)
     monkeypatch.setattr(distill, "distill_into", train)
-    monkeypatch.setattr(halving, "val_accuracy", lambda m, s: m.name * m.samples / 10_000)
+    monkeypatch.setattr(halving, "val_accuracy", lambda m, s: 0.2 + m.name * m.samples / 10_000)
     return seen
 
 
@@ -42,7 +43,7 @@ class _Splits:
 def _splits(n=1000, n_val=1_000_000):
     """n_val sizes the standard error a rung's drop must exceed: the stub's accuracies are far apart
     at 1,000,000 validation samples."""
-    return _Splits(np.zeros((n, 1)), np.arange(n) % 3, np.zeros(n_val, np.int8))
+    return _Splits(np.zeros((n, 1)), np.arange(n) % 3, np.arange(n_val) % 10)
 
 
 def test_halves_each_rung_and_doubles_each_survivors_samples(stub):
@@ -61,7 +62,7 @@ def test_halves_each_rung_and_doubles_each_survivors_samples(stub):
     assert stub[0.7] == [125, 250] and stub[0.6] == [125, 250]
     assert stub[0.1] == [125]
     assert [res[i]["stopped_at_rung"] for i in range(8)] == [0, None, 0, 1, 0, 2, 0, 1]
-    assert res[1]["trained_samples"] == 875 and res[1]["val_accuracy"] == pytest.approx(0.9 * 0.0875)
+    assert res[1]["trained_samples"] == 875 and res[1]["val_accuracy"] == pytest.approx(0.2 + 0.9 * 0.0875)
 
 
 def test_a_tie_goes_to_the_earlier_cheaper_candidate_and_a_lone_survivor_is_not_trained(stub):
@@ -73,11 +74,10 @@ def test_a_tie_goes_to_the_earlier_cheaper_candidate_and_a_lone_survivor_is_not_
 
 
 def test_a_rung_whose_accuracies_are_all_within_noise_drops_nobody(stub, monkeypatch):
-    """kws at a 5 ms budget: after rung 0 every student was near chance and the ranking was noise.
-    Nobody is dropped until the accuracies part by more than 2 standard errors; the rungs stay the
-    plan's 3, the last keeps only the best."""
-    def accuracy(model, splits):     # near chance (1/12) until 250 samples, then the skill shows
-        return 1 / 12 + (0.001 * model.name if model.samples < 250 else model.name * model.samples / 1000)
+    """All above chance but within 2 standard errors of each other: nobody is dropped until the
+    accuracies part; the rungs stay the plan's 3, the last keeps only the best."""
+    def accuracy(model, splits):     # all alike until 250 samples, then the skill shows
+        return 0.5 + (0.001 * model.name if model.samples < 250 else model.name * model.samples / 1000)
     monkeypatch.setattr(halving, "val_accuracy", accuracy)
     skills = [0.3, 0.9, 0.5, 0.7, 0.1, 0.8, 0.2, 0.6]
     lines = []
@@ -85,9 +85,45 @@ def test_a_rung_whose_accuracies_are_all_within_noise_drops_nobody(stub, monkeyp
                              DistillConfig(epochs=6, batch_size=10), 0, lines.append)
     assert skills[won] == 0.9
     assert any("none dropped, all train on" in line for line in lines)
+    assert not any("trains again" in line for line in lines)
     assert all(len(stub[s]) >= 2 for s in skills)              # all 8 trained again at rung 1
     assert stub[0.1] == [125, 125] and stub[0.9] == [125, 125, 250]
     assert [res[i]["stopped_at_rung"] for i in range(8)] == [1, None, 1, 2, 1, 2, 1, 2]
+
+
+def test_a_first_rung_still_at_chance_trains_again(stub, monkeypatch):
+    """kws at a 5 ms budget: after rung 0 most students were at chance (1/12) and the bottom half
+    dropped held the eventual winner. Rung 0 repeats until half are measurably above chance (here
+    after one repeat, at 250 samples each), then halving goes on as planned."""
+    def accuracy(model, splits):
+        return 1 / 12 + (0.001 * model.name if model.samples < 250 else model.name * model.samples / 1000)
+    monkeypatch.setattr(halving, "val_accuracy", accuracy)
+    skills = [0.3, 0.9, 0.5, 0.7, 0.1, 0.8, 0.2, 0.6]
+    lines = []
+    won, res = halving.halve([Candidate("cnn", {"skill": s}) for s in skills], None, _splits(1000, 500),
+                             DistillConfig(epochs=6, batch_size=10), 0, lines.append)
+    assert skills[won] == 0.9
+    assert sum("rung 0 trains again (repeat 1 of at most 3)" in line for line in lines) == 1
+    assert stub[0.1] == [125, 125] and stub[0.6] == [125, 125, 250]
+    assert stub[0.9] == [125, 125, 250, 500] and stub[0.8] == [125, 125, 250, 500]
+    assert [res[i]["stopped_at_rung"] for i in range(8)] == [0, None, 0, 1, 0, 2, 0, 1]
+    # the bar counts the repeat's samples too, and ends full
+    assert lines[-1].startswith("[search  ] [" + "#" * 20 + "] 100%")
+
+
+def test_repeats_of_rung_0_are_bounded_by_the_plan(stub, monkeypatch):
+    monkeypatch.setattr(halving, "val_accuracy", lambda m, s: 0.1)     # never leaves chance
+    lines = []
+    halving.halve([Candidate("cnn", {"skill": s}) for s in (0.1, 0.2, 0.3, 0.4)], None, _splits(1000, 500),
+                  DistillConfig(epochs=4, batch_size=10), 0, lines.append)
+    assert sum("trains again" in line for line in lines) == 2           # ceil(log2 4) rungs
+    assert stub[0.1][:3] == [250, 250, 250]
+
+
+def test_measured_is_two_standard_errors_above_the_most_frequent_class():
+    y = np.arange(500) % 10                                             # chance 10 %, SE 1.34 pp
+    assert halving.measured(0.13, y) and not halving.measured(0.12, y)
+    assert not halving.measured(0.5, np.r_[np.zeros(450), np.ones(50)].astype(int))   # 90 % one class
 
 
 def test_measurably_worse_is_two_standard_errors_below_the_best():

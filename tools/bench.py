@@ -130,7 +130,7 @@ Fashion-MNIST, full test split (10,000 images), stage times of the first run: {s
 | student int8 on tflite-micro ({q['tflite_bytes']:,} B .tflite) | | {_pct(q['accuracy'])} |
 | student int8 on LiteRT reference kernels | | {_pct(q['litert_ref_accuracy'])} |
 
-Knowledge distillation vs the same student trained without the teacher: {kd_gain:+.2f} pp.
+Knowledge distillation vs the same student trained without the teacher: {kd_gain:+.2f} pp (one seed; over 3 seeds: the next section).
 TFLM arena for the int8 student: {m['tflm']['arena_bytes']:,} B measured ({m['tflm']['arena_bytes_with_margin']:,} B with the package's margin).
 """
 

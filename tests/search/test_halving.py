@@ -130,3 +130,22 @@ def test_measurably_worse_is_two_standard_errors_below_the_best():
     # 500 validation samples at 90 %: SE = sqrt(0.09 / 500) = 1.34 pp
     assert halving.measurably_worse(0.87, 0.90, 500) and not halving.measurably_worse(0.88, 0.90, 500)
     assert not halving.measurably_worse(0.08, 0.10, 500)       # chance vs chance, 12 classes
+
+
+def test_recalibrate_sets_batchnorm_statistics_to_the_samples_and_changes_no_weight():
+    """After a few steps the moving statistics are still near 0 and 1; recalibrated, they are the
+    samples' own (a model scored in inference mode then sees what it learned)."""
+    import keras
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((4,))
+    bn = keras.layers.BatchNormalization(momentum=0.99)
+    model = keras.Model(inp, keras.layers.Dense(2)(bn(keras.layers.Dense(3)(inp))))
+    x = np.random.default_rng(0).normal(3.0, 2.0, (256, 4)).astype("float32")
+    weights = [w.copy() for w in model.get_weights() if w.shape != (3,)]
+    halving.recalibrate(model, x, n=200)
+    h = model.layers[1](x[:200]).numpy()
+    np.testing.assert_allclose(bn.moving_mean.numpy(), h.mean(0), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), h.var(0), rtol=1e-3, atol=1e-4)
+    assert bn.momentum == 0.99
+    assert all(np.array_equal(a, b) for a, b in zip(weights, [w for w in model.get_weights() if w.shape != (3,)]))
+    halving.recalibrate(SimpleNamespace(name=0.5), x)              # no layers: nothing to do

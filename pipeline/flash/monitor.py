@@ -104,7 +104,8 @@ def summarize(lines, clock_hz: float | None = None) -> dict:
 
 def read(port, baud: int = 115200, timeout: float = 30.0, echo=None, clock_hz: float | None = None) -> dict:
     """Read lines until EXIT (or the timeout). `port`: a device path, a pyserial URL or an
-    open serial object. Returns summarize()'s dict, + "timed_out": True without an EXIT line."""
+    open serial object. Returns summarize()'s dict, + "timed_out": True without an EXIT line.
+    A port that closes first (UserError) gives nothing: half a run's outputs are not a result."""
     import serial
     try:
         ser = serial.serial_for_url(port, baudrate=baud, timeout=0.2) if isinstance(port, str) else port
@@ -114,7 +115,12 @@ def read(port, baud: int = 115200, timeout: float = 30.0, echo=None, clock_hz: f
     deadline = time.monotonic() + timeout
     buf = b""
     while time.monotonic() < deadline and not done:
-        buf += ser.read(256)
+        try:    # no more than is waiting: pyserial's socket:// drops what one read() got if the peer then closes
+            buf += ser.read(max(1, ser.in_waiting))
+        except serial.SerialException as e:     # a socket peer hung up, a USB adapter was pulled
+            raise UserError(f"serial port '{port}' closed after {len(lines)} line(s), before the image's EXIT "
+                            f"line ({e})", "keep the board powered and its cable plugged in, then reset it and "
+                            "run monitor again (for QEMU: start monitor before the emulator runs the image)") from None
         while b"\n" in buf:
             raw, buf = buf.split(b"\n", 1)
             line = raw.decode(errors="replace").strip()

@@ -1,30 +1,32 @@
-"""`edgedistill bench MODEL.tflite --target NAME [--json] [--per-op]`: run the model's firmware
+"""`edgedistill bench MODEL.tflite --target NAME|--board NAME [--json] [--per-op]`: run the model's firmware
 on the emulated microcontroller and report instructions per inference, MACs, stack, RAM and
 flash, and with --per-op each op's instructions (the JSON always has them, under "ops")."""
 
 import click
 
+from pipeline.cli.options import target_or_board
+
 
 @click.command("bench")
 @click.argument("model", type=click.Path(dir_okay=False))
-@click.option("--target", required=True, help="MCU target profile (see `edgedistill targets list`)")
+@target_or_board
 @click.option("--optimize", type=click.Choice(["auto", "speed", "size"]), default="auto", show_default=True,
               help="MCU weight layout: speed widens conv weights to int16 (2x their flash, ~25% fewer "
                    "instructions), size keeps int8, auto widens when the target's flash holds it")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 @click.option("--per-op", is_flag=True, help="also print instructions and MACs op by op")
-def command(model, target, as_json, per_op, optimize):
+def command(model, target, board, as_json, per_op, optimize):
     """Benchmark an int8 .tflite on an emulated Cortex-M (QEMU, instruction-counting plugin)."""
     import json
     from pathlib import Path
 
     from pipeline import targets
-    from pipeline.errors import UserError
-
+    from pipeline.cli.options import emulated_target
     from pipeline.compiler.reader import read_file
+    from pipeline.errors import UserError
+    profile = emulated_target(target, board, "bench")
     path = Path(model)
     tflite = read_file(path)
-    profile = targets.load(target)
     if profile.kind == "linux":            # emulated ARM Linux: no instruction counts (pipeline/linux/bench.py)
         from pipeline.linux import bench_linux
         r = bench_linux(tflite, profile)

@@ -5,12 +5,12 @@ and its part's RAM and flash are the budget (pipeline/firmware/boards.target).""
 
 import click
 
+from pipeline.cli.options import target_or_board
+
 
 @click.command("compile")
 @click.argument("model", type=click.Path(dir_okay=False))
-@click.option("--target", default=None, help="target profile name (see `edgedistill targets list`)")
-@click.option("--board", default=None, help="a board instead of a target: build its flashable image, its part's "
-                                            "RAM and flash as the budget (see `edgedistill boards list`)")
+@target_or_board
 @click.option("--optimize", type=click.Choice(["auto", "speed", "size"]), default="auto", show_default=True,
               help="MCU weight layout: speed widens conv weights to int16 (2x their flash, ~25% fewer "
                    "instructions), size keeps int8, auto widens when the target's flash holds it")

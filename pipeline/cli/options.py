@@ -124,6 +124,28 @@ def run_stages(until: str, recipe, target, out, quick, teacher_path, student_pat
     return run(r, t, out, until=until, force=force)
 
 
+def target_or_board(f):
+    """--target NAME | --board NAME, as compile, verify and bench take them (resolve_target)."""
+    f = click.option("--board", default=None,
+                     help="A board instead of --target: the target its core implies, its part's RAM, flash and "
+                          "clock as the budget (see `edgedistill boards list`).")(f)
+    f = click.option("--target", default=None, help="Target profile (see `edgedistill targets list`).")(f)
+    return f
+
+
+def emulated_target(target: str | None, board: str | None, command: str):
+    """The profile for a command that runs the model on the emulator (verify, bench): a board
+    QEMU has no machine for is refused, naming the core's target that gives the same kernels."""
+    profile, emulated = resolve_target(target, board)
+    if not emulated:
+        from pipeline.firmware import boards
+        core = boards.load(board).target
+        raise UserError(f"QEMU cannot run board '{board}', and `{command}` runs the model on the emulator",
+                        f"run `edgedistill {command} MODEL --target {core}` (the same core's kernels and flags), "
+                        f"and `edgedistill compile MODEL --board {board} --out DIR` for the board's image")
+    return profile
+
+
 def resolve_target(target: str | None, board: str | None):
     """(profile, emulated) from --target or --board (exactly one). emulated: QEMU can run the
     image (every MCU target; a board only when QEMU has its machine)."""

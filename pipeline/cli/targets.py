@@ -1,4 +1,4 @@
-"""edgedistill targets list | show NAME."""
+"""edgedistill targets list | show NAME | show --board NAME."""
 
 import click
 
@@ -18,11 +18,19 @@ def list_():
 
 
 @command.command("show")
-@click.argument("name")
-def show(name):
+@click.argument("name", required=False)
+@click.option("--board", default=None,
+              help="Show the profile this board implies: its core's target with the part's RAM, flash and clock.")
+def show(name, board):
+    """A target profile by NAME, or the one `--board NAME` builds with."""
     from dataclasses import asdict
-    from pipeline import targets
-    t = targets.load(name)
+
+    from pipeline.cli.options import resolve_target
+    from pipeline.errors import UserError
+    if (name is None) == (board is None):
+        raise UserError("give a target NAME or --board NAME, not both" if name else "give a target NAME or --board NAME",
+                        "see `edgedistill targets list` and `edgedistill boards list`")
+    t, _ = resolve_target(name, board)
     for k, v in asdict(t).items():
         click.echo(f"{k:12s} {v}")
     if t.kind == "mcu":         # the numbers compile, bench and run refuse over (firmware/build.py)

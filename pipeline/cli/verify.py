@@ -1,13 +1,17 @@
-"""edgedistill verify MODEL.tflite --target NAME [--samples N] [--data NAME] [--json]."""
+"""edgedistill verify MODEL.tflite --target NAME|--board NAME [--samples N] [--data NAME] [--json].
+A board runs its own image on its QEMU machine (microbit, stm32vldiscovery, netduinoplus2), with
+its part's RAM and flash as the budget."""
 
 from pathlib import Path
 
 import click
 
+from pipeline.cli.options import target_or_board
+
 
 @click.command("verify")
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option("--target", required=True, help="Target profile (see `edgedistill targets list`).")
+@target_or_board
 @click.option("--samples", default=20, show_default=True, help="How many inputs to compare.")
 @click.option("--data", "dataset", default=None,
               help="Use this data set's test split (and report accuracy) instead of random inputs.")
@@ -16,15 +20,15 @@ import click
               help="MCU weight layout: speed widens conv weights to int16 (2x their flash, ~25% fewer "
                    "instructions), size keeps int8, auto widens when the target's flash holds it")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (DESIGN.md contract).")
-def command(model, target, samples, dataset, seed, as_json, optimize):
+def command(model, target, board, samples, dataset, seed, as_json, optimize):
     """Run MODEL on TARGET and compare every output with the reference interpreter, bit for bit."""
     import json
 
-    from pipeline import targets
+    from pipeline.cli.options import emulated_target
     from pipeline.compiler.reader import read_file
     from pipeline.target_verify import verify
+    profile = emulated_target(target, board, "verify")
     tflite = read_file(model)
-    profile = targets.load(target)
     r = verify(tflite, profile, samples, dataset, seed, optimize)
     for w in r.get("warnings", ()):        # stderr: --json keeps stdout one JSON object
         click.echo(f"warning: {w}", err=True)

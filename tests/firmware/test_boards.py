@@ -118,6 +118,48 @@ def test_refusals_exit_2_with_the_fix(cli, tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def test_verify_and_bench_take_a_board_qemu_runs(cli, tmp_path, tiny):
+    """--board on verify and bench: the board's own machine and memory map, its name in the JSON,
+    the figures within its part (the STM32F100's 8 KiB RAM)."""
+    p = tmp_path / "small.tflite"
+    p.write_bytes(tiny["small"])
+    v = json.loads(cli("verify", p, "--board", "microbit", "--samples", "3", "--json", check=True).stdout)
+    assert v["target"] == "microbit" and v["bitexact"] == 1.0 and v["samples"] == 3
+    b = json.loads(cli("bench", p, "--board", "stm32vldiscovery", "--json", check=True).stdout)
+    assert b["target"] == "stm32vldiscovery" and b["instructions"] > b["macs"] > 0 and b["ram_bytes"] < 8192
+
+
+def test_board_options_refuse_with_the_fix(cli, tmp_path):
+    """verify, bench and targets show refuse a board as compile does (exit 2, one line, the
+    boards listed); verify and bench also one QEMU cannot run, naming the core's target."""
+    for args in (("verify", tmp_path / "m.tflite"), ("bench", tmp_path / "m.tflite"), ("targets", "show")):
+        r = cli(*args, "--board", "nope")
+        assert r.returncode == 2 and "unknown board 'nope'" in r.stderr and "Traceback" not in r.stderr, args
+        assert all(n in r.stderr for n in ("microbit", "stm32vldiscovery", "nucleo-l4r5zi", "netduinoplus2"))
+    for cmd, core in (("verify", "cortex-m4"), ("bench", "cortex-m7")):
+        board = "nano33ble" if core == "cortex-m4" else "nucleo-f746zg"
+        r = cli(cmd, tmp_path / "m.tflite", "--board", board)
+        assert r.returncode == 2 and f"QEMU cannot run board '{board}'" in r.stderr
+        assert f"--target {core}" in r.stderr and f"compile MODEL --board {board}" in r.stderr
+    r = cli("bench", tmp_path / "m.tflite", "--board", "microbit", "--target", "cortex-m0")
+    assert r.returncode == 2 and "a board implies its target" in r.stderr
+    r = cli("verify", tmp_path / "m.tflite")
+    assert r.returncode == 2 and "--board NAME" in r.stderr
+    r = cli("targets", "show", "cortex-m4", "--board", "microbit")
+    assert r.returncode == 2 and "not both" in r.stderr
+
+
+def test_targets_show_board_gives_the_parts_budget(cli):
+    rows = dict(ln.split(None, 1) for ln in cli("targets", "show", "--board", "nucleo-l4r5zi", check=True).stdout.splitlines())
+    assert rows["cpu"] == "cortex-m4" and rows["name"] == "nucleo-l4r5zi"
+    assert int(rows["ram_bytes"]) == 640 * 1024 and int(rows["flash_bytes"]) == 2 << 20
+    assert int(rows["clock_hz"]) == 120_000_000
+    assert rows["ram_limit"].startswith("655360 B")
+    # the alias names the same board
+    alias = cli("targets", "show", "--board", "stm32f405", check=True).stdout
+    assert "name         netduinoplus2" in alias and "196608" in alias
+
+
 def test_boards_list(cli):
     r = cli("boards", "list", check=True)
     rows = {ln.split()[0]: ln for ln in r.stdout.splitlines()[1:] if ln and not ln.split()[0].endswith(":")}

@@ -70,6 +70,8 @@ def checks() -> list[Check]:
               "apt-get install qemu-user-static (or `make setup`)", required=False),
         Check("openocd", "flash --probe openocd (real boards)", _tool("openocd"),
               "apt-get install openocd (or `make setup`)", required=False),
+        Check("pyocd", "flash --probe pyocd (real boards, through its Python API)", _pkg("pyocd"), venv,
+              required=False),
         _sandbox(),
     ]
     for name in catalog.names():

@@ -7,7 +7,8 @@ import click
 @click.argument("firmware", type=click.Path(dir_okay=False))
 @click.option("--board", required=True, help="board name (targets/boards/<name>/board.toml)")
 @click.option("--probe", type=click.Choice(["openocd", "pyocd", "gdb"]), default="openocd", show_default=True,
-              help="debug probe software that programs the board; gdb: load through a running GDB server")
+              help="debug probe software that programs the board: openocd runs OpenOCD, pyocd uses pyOCD's "
+                   "Python API, gdb loads through a running GDB server")
 @click.option("--gdb-host", default=None, help="--probe gdb: the GDB server's host  [default: 127.0.0.1]")
 @click.option("--gdb-port", type=int, default=None, help="--probe gdb: the GDB server's TCP port  [default: 3333]")
 @click.option("--dry-run", is_flag=True, help="check the image and print the command; touch no hardware")
@@ -31,5 +32,9 @@ def command(firmware, board, probe, gdb_host, gdb_port, dry_run):
         click.echo(f"flashed {firmware} to {r['board']} through the GDB server at {host}:{port}: {ld['bytes']} bytes "
                    f"in {ld['segments']} segment(s) by {ld['method']}, verified, {ld['packets']} packets, "
                    f"{ld['seconds']:.2f} s; running")
+    elif probe == "pyocd":
+        po = r["pyocd"]
+        click.echo(f"flashed {firmware} to {r['board']} through pyOCD (target {po['target']}, probe {po['probe']}): "
+                   f"{po['bytes']} bytes, reset; running")
     else:
         click.echo(f"flashed {firmware} to {r['board']} with {r['probe']}")

@@ -1,5 +1,6 @@
 """Put a firmware ELF on a real board: check the image belongs to the board, then either build
-the exact pyOCD or OpenOCD command and run it (or only print it with dry_run), or, with probe
+the exact OpenOCD command and run it (or only print it with dry_run), or program it through
+pyOCD's Python API (pyocdflash.py; dry_run prints the equivalent `pyocd flash`), or, with probe
 "gdb", load it ourselves through any running GDB server (gdbremote.py). Board data comes from
 targets/boards/<name>/board.toml; nothing here is specific to one chip."""
 
@@ -47,7 +48,8 @@ def check_image(elf_path: Path, board: boards.Board) -> dict:
 def command(elf_path: Path, board: boards.Board, probe: str, vectors: dict) -> list[str]:
     """The argv that programs the board. OpenOCD: its flash driver (board.toml target config)
     or, for boards whose code memory is RAM (MPS2/MPS3 SSRAM/ITCM), load_image + start at the
-    reset vector. pyOCD: `pyocd flash` with the board's pyOCD target."""
+    reset vector. pyOCD: `pyocd flash` with the board's pyOCD target (what a user types for what
+    pyocdflash.program does through the API)."""
     elf = str(Path(elf_path).resolve())
     p = board.probe
     if probe == "openocd":
@@ -70,7 +72,8 @@ def command(elf_path: Path, board: boards.Board, probe: str, vectors: dict) -> l
 def flash(elf_path: Path, board_name: str, probe: str = "openocd", dry_run: bool = False,
           gdb_host: str = "127.0.0.1", gdb_port: int = 3333) -> dict:
     """Check, build the command, run it unless dry_run. Returns {"board", "probe", "command", "note"}
-    (+ "load": what gdbremote.load did, for probe "gdb")."""
+    (+ "load": what gdbremote.load did, for probe "gdb"; + "pyocd": what pyocdflash.program did).
+    pyOCD is driven through its Python API; for it, "command" is the equivalent `pyocd flash`."""
     board = boards.load(board_name)
     vectors = check_image(Path(elf_path), board)
     if probe == "gdb":
@@ -83,8 +86,12 @@ def flash(elf_path: Path, board_name: str, probe: str = "openocd", dry_run: bool
     result = {"board": board.name, "probe": probe, "command": shlex.join(argv), "note": note}
     if dry_run:
         return result
+    if probe == "pyocd":    # through pyOCD's API; the command above is what a user would type for the same
+        from pipeline.flash import pyocdflash
+        result.update(note="", pyocd=pyocdflash.program(Path(elf_path), board))
+        return result
     if shutil.which(argv[0]) is None:
-        raise UserError(f"{argv[0]} not found", "install it (Debian: apt-get install openocd; pyOCD: pip install pyocd)"
+        raise UserError(f"{argv[0]} not found", "install it (Debian: apt-get install openocd; `make setup` does)"
                         " or use --dry-run to print the command")
     r = subprocess.run(argv, capture_output=True, text=True)
     if r.returncode != 0:

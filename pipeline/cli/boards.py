@@ -20,12 +20,13 @@ def list_(as_json):
     import json
 
     from pipeline.firmware import boards
+    from pipeline.flash import PRINTED
     rows = [boards.load(n) for n in boards.names()]
     if as_json:
         click.echo(json.dumps([b.as_dict() for b in rows]))
         return
     click.echo(f"{'board':16s} {'part':12s} {'core':13s} {'flash':>8s} {'RAM':>8s} {'clock':>8s}  "
-               f"{'UART':15s} {'flash with':27s} QEMU")
+               f"{'UART':15s} {'flash with':38s} QEMU")
     notes = []
     for b in rows:
         name = b.name
@@ -40,8 +41,10 @@ def list_(as_json):
         if b.unsupported:
             qemu += ", build refused"
             notes.append(f"{b.name}: build refused: {b.unsupported}")
+        methods = ", ".join(m + ("*" if m in PRINTED else "") for m in boards.flash_methods(b))
         click.echo(f"{name:16s} {b.part or '-':12s} {b.core or '-':13s} {_size(b.flash_bytes):>8s} "
                    f"{_size(b.ram_bytes or b.ram_size):>8s} {clock:>8s}  {uart:15s} "
-                   f"{', '.join(boards.flash_methods(b)) or '-':27s} {qemu}")
+                   f"{methods or '-':38s} {qemu}")
     for n in notes:
         click.echo(n)
+    click.echo("*: `flash` writes the file the vendor tool takes and prints its command; it runs nothing")

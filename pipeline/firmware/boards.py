@@ -28,6 +28,7 @@ as the budget, the board's own start-up, UART and linker script.
     unsupported                   why the image cannot be built yet; the build is refused
     aliases                       other names `--board` accepts
     openocd_* / pyocd_*           how `flash` programs it
+    bossac_* / nrfjprog_*         the vendor tool's command `flash` prints (pipeline/flash/printed.py)
 """
 
 import tomllib
@@ -81,6 +82,9 @@ class Board:
                 "buildable": not self.unsupported, "unsupported": self.unsupported or None}
 
 
+PROBE_KEYS = ("openocd_", "pyocd_", "bossac_", "nrfjprog_", "uf2_")   # board.toml keys `flash` reads
+
+
 def boards_dir() -> Path:
     return data_dir("targets") / "boards"
 
@@ -115,7 +119,7 @@ def load(name: str) -> Board:
         path = boards_dir() / real / "board.toml"
     with open(path, "rb") as f:
         raw = tomllib.load(f)
-    probe = {k: v for k, v in raw.items() if k.startswith(("openocd_", "pyocd_"))}
+    probe = {k: v for k, v in raw.items() if k.startswith(PROBE_KEYS)}
     return Board(raw["name"], path.parent, raw["machine"], raw["flash_base"], raw["ram_base"],
                  raw["ram_size"], raw.get("uart") or None, dict(raw.get("uart_defines", {})), probe,
                  part=raw.get("part", ""), core=raw.get("core", ""), target=raw.get("target", ""),
@@ -129,7 +133,8 @@ def load(name: str) -> Board:
 
 
 def flash_methods(board: Board) -> list[str]:
-    """The probes `flash` can program this board with (board.toml's openocd_* / pyocd_* keys)."""
+    """The probes `flash` can program this board with (board.toml's openocd_* / pyocd_* / bossac_* /
+    nrfjprog_* keys); for bossac and nrfjprog `flash` prints the vendor tool's command, runs nothing."""
     p = board.probe
     out = []
     if "openocd_interface" in p:
@@ -138,6 +143,10 @@ def flash_methods(board: Board) -> list[str]:
         out.append("pyocd" + (" (pack)" if p.get("pyocd_builtin") is False else ""))
     if out:
         out.append("gdb")
+    if "bossac_args" in p:
+        out.append("bossac")
+    if "nrfjprog_family" in p:
+        out.append("nrfjprog")
     return out
 
 

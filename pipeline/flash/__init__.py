@@ -14,7 +14,8 @@ from pipeline.errors import UserError
 from pipeline.firmware import boards
 from pipeline.firmware.elf import Elf
 
-PROBES = ("openocd", "pyocd", "gdb")
+PROBES = ("openocd", "pyocd", "gdb", "bossac", "nrfjprog")
+PRINTED = ("bossac", "nrfjprog")     # no Python route: the command is printed, never run (printed.py)
 
 
 def check_image(elf_path: Path, board: boards.Board) -> dict:
@@ -70,7 +71,7 @@ def command(elf_path: Path, board: boards.Board, probe: str, vectors: dict) -> l
 
 
 def flash(elf_path: Path, board_name: str, probe: str = "openocd", dry_run: bool = False,
-          gdb_host: str = "127.0.0.1", gdb_port: int = 3333) -> dict:
+          gdb_host: str = "127.0.0.1", gdb_port: int = 3333, port: str | None = None) -> dict:
     """Check, build the command, run it unless dry_run. Returns {"board", "probe", "command", "note"}
     (+ "load": what gdbremote.load did, for probe "gdb"; + "pyocd": what pyocdflash.program did).
     pyOCD is driven through its Python API; for it, "command" is the equivalent `pyocd flash`."""
@@ -78,6 +79,10 @@ def flash(elf_path: Path, board_name: str, probe: str = "openocd", dry_run: bool
     vectors = check_image(Path(elf_path), board)
     if probe == "gdb":
         return _flash_gdb(Path(elf_path), board, vectors, dry_run, gdb_host, gdb_port)
+    if probe in PRINTED:    # dry run or not: the user runs the vendor tool
+        from pipeline.flash import printed
+        r = printed.bossac(Path(elf_path), board, port) if probe == "bossac" else printed.nrfjprog(Path(elf_path), board)
+        return {"board": board.name, "probe": probe, "printed": True, **r}
     argv = command(Path(elf_path), board, probe, vectors)
     note = ""
     if probe == "pyocd" and board.probe.get("pyocd_builtin") is False:

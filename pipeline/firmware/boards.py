@@ -25,10 +25,12 @@ as the budget, the board's own start-up, UART and linker script.
     uart_port, uart_pins, uart_baud   what to plug a serial adapter into (read by people)
     stack_bytes                   the stack reserved in RAM (default: firmware/build.py)
     cflags                        compiler flags, when the part's core differs from the profile's
+    sources                       files in the board's folder built into the image (entry stubs)
     unsupported                   why the image cannot be built yet; the build is refused
     aliases                       other names `--board` accepts
     openocd_* / pyocd_*           how `flash` programs it
     bossac_* / nrfjprog_*         the vendor tool's command `flash` prints (pipeline/flash/printed.py)
+    uf2_family, uf2_drive         the UF2 family ID and the boot loader drive's label (flash/uf2.py)
 """
 
 import tomllib
@@ -63,6 +65,7 @@ class Board:
     uart_baud: int | None = None
     stack_bytes: int | None = None
     cflags: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # board-folder files built with the image (e.g. an entry stub, .S)
     unsupported: str = ""
     aliases: tuple[str, ...] = ()
 
@@ -128,6 +131,7 @@ def load(name: str) -> Board:
                  clock_hz=raw.get("clock_hz"), uart_port=raw.get("uart_port", ""),
                  uart_pins=raw.get("uart_pins", ""), uart_baud=raw.get("uart_baud"),
                  stack_bytes=raw.get("stack_bytes"), cflags=tuple(raw.get("cflags", ())),
+                 sources=tuple(raw.get("sources", ())),
                  unsupported=raw.get("unsupported", ""),
                  aliases=tuple(raw.get("aliases", ())))
 
@@ -137,9 +141,11 @@ def flash_methods(board: Board) -> list[str]:
     nrfjprog_* keys); for bossac and nrfjprog `flash` prints the vendor tool's command, runs nothing."""
     p = board.probe
     out = []
+    if "uf2_family" in p:
+        out.append("uf2")
     if "openocd_interface" in p:
         out.append("openocd")
-    if p.get("pyocd_target"):
+    if p.get("pyocd_target") and not p.get("pyocd_ram_image"):
         out.append("pyocd" + (" (pack)" if p.get("pyocd_builtin") is False else ""))
     if out:
         out.append("gdb")

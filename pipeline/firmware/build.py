@@ -127,7 +127,9 @@ def _board_sources(board: boards.Board, io: str, dest: Path) -> list[str]:
         if f.suffix in (".c", ".h", ".ld"):
             shutil.copyfile(f, dest / f.name)
     shutil.copyfile(board.dir / "link.ld", dest / "link.ld")
-    names = ["startup.c", "fault.c"]
+    for f in board.sources:
+        shutil.copyfile(board.dir / f, dest / f)
+    names = ["startup.c", "fault.c", *board.sources]
     if io == "semihost":
         names += ["io_semihost.c", "harness_semihost.c"]
     else:

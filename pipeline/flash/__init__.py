@@ -14,7 +14,7 @@ from pipeline.errors import UserError
 from pipeline.firmware import boards
 from pipeline.firmware.elf import Elf
 
-PROBES = ("openocd", "pyocd", "gdb", "bossac", "nrfjprog")
+PROBES = ("openocd", "pyocd", "gdb", "bossac", "nrfjprog", "uf2")
 PRINTED = ("bossac", "nrfjprog")     # no Python route: the command is printed, never run (printed.py)
 
 
@@ -54,6 +54,8 @@ def command(elf_path: Path, board: boards.Board, probe: str, vectors: dict) -> l
     elf = str(Path(elf_path).resolve())
     p = board.probe
     if probe == "openocd":
+        if "openocd_interface" not in p:
+            raise UserError(f"{board.name} has no OpenOCD route", f"use one of {', '.join(boards.flash_methods(board))}")
         cmd = ["openocd", "-f", p["openocd_interface"]]
         if p.get("openocd_load") == "flash":
             return cmd + ["-f", p["openocd_target"], "-c", f"program {elf} verify reset exit"]
@@ -66,12 +68,16 @@ def command(elf_path: Path, board: boards.Board, probe: str, vectors: dict) -> l
     if probe == "pyocd":
         if not p.get("pyocd_target"):
             raise UserError(f"pyOCD has no target for {board.name}", "use --probe openocd")
+        if p.get("pyocd_ram_image"):
+            raise UserError(f"{board.name}'s image runs from RAM, and pyOCD's programmer writes flash only",
+                            "use --probe uf2 (the boot loader's USB drive) or --probe gdb with pyOCD's gdbserver")
         return ["pyocd", "flash", "--target", p["pyocd_target"], "--format", "elf", elf]
     raise UserError(f"unknown probe '{probe}'", f"use one of {', '.join(PROBES)}")
 
 
 def flash(elf_path: Path, board_name: str, probe: str = "openocd", dry_run: bool = False,
-          gdb_host: str = "127.0.0.1", gdb_port: int = 3333, port: str | None = None) -> dict:
+          gdb_host: str = "127.0.0.1", gdb_port: int = 3333, port: str | None = None,
+          drive: Path | None = None) -> dict:
     """Check, build the command, run it unless dry_run. Returns {"board", "probe", "command", "note"}
     (+ "load": what gdbremote.load did, for probe "gdb"; + "pyocd": what pyocdflash.program did).
     pyOCD is driven through its Python API; for it, "command" is the equivalent `pyocd flash`."""
@@ -79,6 +85,8 @@ def flash(elf_path: Path, board_name: str, probe: str = "openocd", dry_run: bool
     vectors = check_image(Path(elf_path), board)
     if probe == "gdb":
         return _flash_gdb(Path(elf_path), board, vectors, dry_run, gdb_host, gdb_port)
+    if probe == "uf2":
+        return _flash_uf2(Path(elf_path), board, drive, dry_run)
     if probe in PRINTED:    # dry run or not: the user runs the vendor tool
         from pipeline.flash import printed
         r = printed.bossac(Path(elf_path), board, port) if probe == "bossac" else printed.nrfjprog(Path(elf_path), board)
@@ -118,4 +126,42 @@ def _flash_gdb(elf_path: Path, board: boards.Board, vectors: dict, dry_run: bool
                          f"pc={vectors['reset'] & ~1:#010x} xpsr.T=1; detach"}
     if not dry_run:
         result["load"] = gdbremote.load(elf_path, host, port, vectors)
+    return result
+
+
+def _flash_uf2(elf_path: Path, board: boards.Board, drive: Path | None, dry_run: bool) -> dict:
+    """Write the UF2 beside the ELF, check every block carries the board's family ID (a boot
+    loader ignores the others, silently), then copy it onto the boot loader's drive when one is
+    given: a folder whose INFO_UF2.TXT names the board's boot loader (its Board-ID)."""
+    from pipeline.flash import uf2
+    p = board.probe
+    if "uf2_family" not in p:
+        raise UserError(f"{board.name} has no UF2 boot loader", f"use one of {', '.join(boards.flash_methods(board))}")
+    data = uf2.write(Elf(elf_path).segments(), p["uf2_family"])
+    families = {b["family"] for b in uf2.parse(data)}
+    if families != {p["uf2_family"]}:
+        raise UserError(f"the UF2 for {board.name} carries family IDs {families}, not {p['uf2_family']:#010x}",
+                        "report this as a bug: the writer must tag every block")
+    out = Path(elf_path).with_suffix(".uf2")
+    out.write_bytes(data)
+    label = p.get("uf2_drive", "")
+    result = {"board": board.name, "probe": "uf2", "file": str(out), "blocks": len(data) // uf2.BLOCK, "note": "",
+              "copied": None, "command": f"cp {shlex.quote(str(out.resolve()))} <the {label} drive>/"}
+    if drive is None:
+        result["note"] = (f"hold BOOTSEL while plugging the board in: the {label} drive appears; copy the file onto "
+                          "it, or pass --drive <its mount point>")
+        return result
+    info = Path(drive) / "INFO_UF2.TXT"
+    if not info.is_file():
+        raise UserError(f"'{drive}' is not a UF2 boot drive (no INFO_UF2.TXT)",
+                        f"hold BOOTSEL while plugging {board.name} in and pass the {label} drive's mount point")
+    text = info.read_text(errors="replace")
+    if f"Board-ID: {label}" not in text:
+        found = next((ln for ln in text.splitlines() if ln.startswith("Board-ID:")), "no Board-ID")
+        raise UserError(f"'{drive}' is another board's boot drive ({found.strip()}), not {board.name}'s {label}",
+                        f"pass the mount point of the {label} drive")
+    result["command"] = f"cp {shlex.quote(str(out.resolve()))} {shlex.quote(str(Path(drive).resolve()))}/"
+    if not dry_run:
+        shutil.copyfile(out, Path(drive) / out.name)    # the boot loader runs it once the last block lands
+        result["copied"] = str(Path(drive) / out.name)
     return result

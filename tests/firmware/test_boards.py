@@ -108,8 +108,6 @@ def test_refusals_exit_2_with_the_fix(cli, tmp_path):
     r = cli("compile", tmp_path / "m.tflite", "--board", "nope", "--out", tmp_path / "fw")
     assert r.returncode == 2 and "unknown board 'nope'" in r.stderr
     assert all(n in r.stderr for n in ("microbit", "stm32vldiscovery", "nucleo-l4r5zi", "netduinoplus2"))
-    r = cli("compile", tmp_path / "m.tflite", "--board", "pico", "--out", tmp_path / "fw")
-    assert r.returncode == 2 and "boot2" in r.stderr and "Traceback" not in r.stderr
     r = cli("compile", tmp_path / "m.tflite", "--board", "microbit", "--target", "cortex-m4", "--out", tmp_path / "fw")
     assert r.returncode == 2 and "a board implies its target" in r.stderr
     r = cli("run", "--board", "nucleo-f746zg", "--out", tmp_path / "run")
@@ -172,7 +170,7 @@ def test_boards_list(cli):
     assert {n for n, b in js.items() if b["qemu"] and not n.startswith("mps")} == {
         "netduinoplus2", "microbit", "stm32vldiscovery"}
     assert js["stm32vldiscovery"]["ram_bytes"] == 8192 and js["stm32vldiscovery"]["uart"]["pins"] == "TX PA9, RX PA10"
-    assert js["pico"]["buildable"] is False and "boot2" in js["pico"]["unsupported"]
+    assert js["pico"]["buildable"] is True and js["pico"]["flash_methods"][0] == "uf2"   # RAM-only UF2
     assert js["nano33ble"]["flash_base"] == 0x10000 and "openocd" in js["nano33ble"]["flash_methods"]
 
 

@@ -108,8 +108,11 @@ def flash(elf_path: Path, board_name: str, probe: str = "openocd", dry_run: bool
                         " or use --dry-run to print the command")
     r = subprocess.run(argv, capture_output=True, text=True)
     if r.returncode != 0:
-        raise UserError(f"{argv[0]} failed (exit {r.returncode}): {(r.stderr or r.stdout).strip().splitlines()[-1:]}",
-                        "check the probe connection and power, or run the printed command by hand")
+        lines = (r.stderr or r.stdout).strip().splitlines()
+        said = [ln for ln in lines if ln.startswith("Error:")] or lines   # OpenOCD ends on "shutdown command invoked"
+        raise UserError(f"{argv[0]} failed (exit {r.returncode}): {said[-1] if said else 'no output'}",
+                        "check that the probe is plugged in and the board powered; `--dry-run` prints the command "
+                        "to run by hand for OpenOCD's whole log")
     return result
 
 

@@ -92,3 +92,12 @@ def test_installed_openocd_reads_the_boards_interface_and_target_config(board):
     r = subprocess.run(["openocd", "-f", p["openocd_interface"], "-f", p["openocd_target"], "-c", "shutdown"],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and "shutdown command invoked" in r.stderr, r.stderr[-800:]
+
+
+@pytest.mark.skipif(__import__("shutil").which("openocd") is None, reason="openocd not installed (make setup)")
+def test_openocd_without_a_probe_exits_2_with_its_error_line(cli, images):
+    """No ST-LINK on this machine's USB: OpenOCD's own error, not its closing 'shutdown' line."""
+    r = cli("flash", images["nucleo-l4r5zi"], "--board", "nucleo-l4r5zi", timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    err = r.stderr.strip().splitlines()
+    assert len(err) == 1 and "openocd failed (exit 1): Error:" in err[0] and "shutdown" not in err[0]

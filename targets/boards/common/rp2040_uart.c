@@ -1,7 +1,9 @@
 /* RP2040 UART0 (an Arm PL011) on GP0, polled, 115200 8N1, transmit only. Registers and values:
- * RP2040 Datasheet, 2.14 (subsystem resets), 2.15 (clocks), 2.16 (XOSC), 2.19 (GPIO) and 4.2
- * (UART). The core clock is switched to the Pico's 12 MHz crystal first: the ring oscillator the
- * chip starts on runs anywhere from 1.8 to 12 MHz, no base for a baud rate. Not run on silicon. */
+ * the RP2040 Datasheet's chapters on subsystem resets, clocks, XOSC, GPIO and UART (addresses,
+ * offsets and bit positions checked against the RP2040 register headers: RESETS 0x4000C000,
+ * CLOCKS 0x40008000, XOSC 0x40024000, IO_BANK0 0x40014000, UART0 0x40034000). The core clock is
+ * switched to the Pico's 12 MHz crystal first: the ring oscillator the chip starts on varies
+ * too widely to time a baud rate. Not run on silicon. */
 #include <stdint.h>
 
 #include "uart.h"

@@ -1,5 +1,6 @@
 /* RP2040 RAM-only image: the boot ROM enters a UF2 downloaded to RAM at its lowest address, as
- * code (RP2040 Datasheet 2.8.4.2: "entered by watchdog reset into the start of the binary").
+ * code (RP2040 Datasheet, Bootrom, USB mass storage: a RAM-only binary "is entered by watchdog
+ * reset into the start of the binary, ... the lowest address of a downloaded block").
  * The vector table cannot sit there (its first word is the stack pointer), so these few
  * instructions come first: point VTOR at the table (256-byte aligned, after this stub), take
  * MSP and the reset vector from it, as the core does from a table at reset. */

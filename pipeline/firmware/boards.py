@@ -26,6 +26,7 @@ as the budget, the board's own start-up, UART and linker script.
     stack_bytes                   the stack reserved in RAM (default: firmware/build.py)
     cflags                        compiler flags, when the part's core differs from the profile's
     sources                       files in the board's folder built into the image (entry stubs)
+    boot2_crc                     write the RP2040 boot2's CRC32 after linking (firmware/boot2.py)
     unsupported                   why the image cannot be built yet; the build is refused
     aliases                       other names `--board` accepts
     openocd_* / pyocd_*           how `flash` programs it
@@ -66,6 +67,7 @@ class Board:
     stack_bytes: int | None = None
     cflags: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()  # board-folder files built with the image (e.g. an entry stub, .S)
+    boot2_crc: bool = False        # write the RP2040 boot2 CRC32 after linking (firmware/boot2.py)
     unsupported: str = ""
     aliases: tuple[str, ...] = ()
 
@@ -131,7 +133,7 @@ def load(name: str) -> Board:
                  clock_hz=raw.get("clock_hz"), uart_port=raw.get("uart_port", ""),
                  uart_pins=raw.get("uart_pins", ""), uart_baud=raw.get("uart_baud"),
                  stack_bytes=raw.get("stack_bytes"), cflags=tuple(raw.get("cflags", ())),
-                 sources=tuple(raw.get("sources", ())),
+                 sources=tuple(raw.get("sources", ())), boot2_crc=raw.get("boot2_crc", False),
                  unsupported=raw.get("unsupported", ""),
                  aliases=tuple(raw.get("aliases", ())))
 

@@ -173,6 +173,9 @@ def build(src, target, out_dir: Path, io: str = "semihost", samples=None) -> Fir
             raise UserError(f"firmware for {target.name} does not fit: {'; '.join(lines)}",
                             "shrink the model or pick a target with more memory")
         raise RuntimeError(f"firmware build failed:\n{' '.join(cmd)}\n{r.stderr[-4000:]}")
+    if board.boot2_crc:     # the RP2040 boot ROM runs boot2 only with its CRC32 in place
+        from pipeline.firmware import boot2
+        boot2.patch(elf)
     e = Elf(elf)
     syms = e.symbols()
     keep = {k: (syms[k].value & ~1, syms[k].size) for k in ("bench_start", "bench_stop", "model_invoke")

@@ -19,7 +19,7 @@ HEADER = struct.Struct("<8I")
 
 def pages(segments) -> dict[int, bytes]:
     """{256-aligned address: 256 bytes} covering every segment byte; bytes of a page that no
-    segment holds are 0x00 (SRAM: nothing reads them; the RP2040 pads the same way)."""
+    segment holds are 0x00 (the boot ROM writes whole 256-byte pages; nothing reads those bytes)."""
     out: dict[int, bytearray] = {}
     for s in segments:
         for k, b in enumerate(s.data):

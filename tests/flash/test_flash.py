@@ -6,9 +6,9 @@ from pipeline.firmware import boards
 
 BOARD_TARGET = {"mps2-an385": "cortex-m0plus", "mps2-an386": "cortex-m4", "mps2-an500": "cortex-m7",
                 "mps3-an547": "cortex-m55", "netduinoplus2": "stm32f405"}
-# boards people own, built with `--board NAME` (boards.target); pico (RAM-only UF2, no OpenOCD
-# route) is tested in test_uf2.py
-OWNED = ("microbit", "nano33ble", "nucleo-f746zg", "nucleo-l4r5zi", "stm32vldiscovery")
+# boards people own, built with `--board NAME` (boards.target); pico-ram (a RAM-only UF2, no
+# OpenOCD route) is tested in test_uf2.py
+OWNED = ("microbit", "nano33ble", "nucleo-f746zg", "nucleo-l4r5zi", "pico", "stm32vldiscovery")
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def images(tmp_path_factory):
 
 
 def test_every_board_is_covered():
-    assert set(boards.names()) == set(BOARD_TARGET) | set(OWNED) | {"pico"}   # pico: test_uf2.py
+    assert set(boards.names()) == set(BOARD_TARGET) | set(OWNED) | {"pico-ram"}   # pico-ram: test_uf2.py
 
 
 @pytest.mark.parametrize("board", sorted([*BOARD_TARGET, *OWNED]))

@@ -20,7 +20,7 @@ def test_every_part_with_a_pyocd_target_is_named():
     """The boards people own whose parts pyOCD supports name a target (the MPS2/MPS3 FPGA
     images have none: OpenOCD writes their RAM)."""
     assert set(PYOCD_BOARDS) == {"microbit", "nano33ble", "netduinoplus2", "nucleo-f746zg", "nucleo-l4r5zi",
-                                 "pico", "stm32vldiscovery"}
+                                 "pico", "pico-ram", "stm32vldiscovery"}
 
 
 @pytest.mark.parametrize("board", PYOCD_BOARDS)

@@ -1,8 +1,9 @@
-"""The Pico's RAM-only UF2 (pipeline/flash/uf2.py, targets/boards/pico/): block fields as the
-UF2 spec (microsoft/uf2 README) defines them, the blocks parse back to exactly the ELF's load
-segments, the boot ROM's entry (the lowest address) is the stub, and `flash --probe uf2` copies
-it onto a boot drive (a folder with INFO_UF2.TXT stands in for the board's USB drive). No RP2040
-has run any of it: QEMU 7.2 has no RP2040 machine."""
+"""The Pico's UF2s (pipeline/flash/uf2.py): `pico` (flash, our boot2 with its CRC32) and
+`pico-ram` (SRAM only). Block fields as the UF2 spec (microsoft/uf2 README) defines them, the
+blocks parse back to exactly the ELF's load segments, boot2's CRC is the one the boot ROM checks,
+the RAM image's entry (its lowest address) is the stub, and `flash --probe uf2` copies onto a
+boot drive (a folder with INFO_UF2.TXT stands in for the board's USB drive). No RP2040 has run
+any of it: QEMU 7.2 has no RP2040 machine."""
 
 import struct
 
@@ -39,25 +40,53 @@ def test_parse_refuses_a_torn_block():
 
 
 @pytest.fixture(scope="module")
-def pico(tmp_path_factory):
+def images(tmp_path_factory):
     from pipeline.firmware import build_firmware
     from pipeline.zoo import random_int8
-    d = tmp_path_factory.mktemp("pico")
-    info = build_firmware(random_int8("student", "cnn", (8, 8, 1), num_classes=3),
-                          boards.target(boards.load("pico")), d)
-    return info
+    tfl = random_int8("student", "cnn", (8, 8, 1), num_classes=3)
+    return {name: build_firmware(tfl, boards.target(boards.load(name)), tmp_path_factory.mktemp(name))
+            for name in ("pico", "pico-ram")}
+
+
+@pytest.fixture(scope="module")
+def pico(images):
+    return images["pico-ram"]
+
+
+def test_crc_is_crc32_mpeg2():
+    """The CRC catalogue's check value for CRC-32/MPEG-2 (poly 0x04c11db7, init 0xffffffff, no
+    reflection, no final XOR): the CRC of the ASCII digits 1..9."""
+    from pipeline.firmware.boot2 import crc32_mpeg2
+    assert crc32_mpeg2(b"123456789") == 0x0376E6E7
+
+
+def test_flash_image_carries_boot2_with_its_crc(images):
+    """256 bytes at 0x10000000 whose last 4 are the CRC of the first 252 (little-endian), the
+    vector table after them, and the SSI set-up values in boot2's literal pool."""
+    from pipeline.firmware.boot2 import crc32_mpeg2
+    e = Elf(images["pico"]["elf"])
+    boot2 = e.read(0x10000000, 256)
+    assert e.section(".boot2").size == 256 and boot2 is not None
+    assert struct.unpack("<I", boot2[252:]) == (crc32_mpeg2(boot2[:252]),) and boot2[252:] != bytes(4)
+    for word in (0x18000000, (31 << 16) | (3 << 8), 0x03000218, 0x10000100, 0xE000ED08):
+        assert struct.pack("<I", word) in boot2[:252]
+    check_image(images["pico"]["elf"], boards.load("pico"))
+    blocks = uf2.parse(uf2.write(e.segments(), RP2040))
+    assert blocks[0]["addr"] == 0x10000000 and blocks[0]["payload"] == boot2
+    assert all(0x10000000 <= b["addr"] < 0x10200000 for b in blocks)     # flash only: RAM is zeroed at boot
 
 
 def test_pico_image_passes_the_preflight_checks(pico):
-    board = boards.load("pico")
-    assert pico["io"] == "uart" and pico["board"] == "pico"
+    board = boards.load("pico-ram")
+    assert pico["io"] == "uart" and pico["board"] == "pico-ram"
     v = check_image(pico["elf"], board)         # vectors at 0x20000100, SP in RAM, reset in .text
     assert Elf(pico["elf"]).section(".vectors").addr == 0x20000100
     assert board.ram_base < v["sp"] <= board.ram_base + board.ram_size
 
 
-def test_uf2_blocks_are_exactly_the_elf_segments(pico):
-    segs = Elf(pico["elf"]).segments()
+@pytest.mark.parametrize("name", ["pico", "pico-ram"])
+def test_uf2_blocks_are_exactly_the_elf_segments(images, name):
+    segs = Elf(images[name]["elf"]).segments()
     blocks = uf2.parse(uf2.write(segs, RP2040))
     assert [b["block"] for b in blocks] == list(range(len(blocks)))
     assert {b["blocks"] for b in blocks} == {len(blocks)} and {b["family"] for b in blocks} == {RP2040}
@@ -67,8 +96,8 @@ def test_uf2_blocks_are_exactly_the_elf_segments(pico):
     assert all(got[a] == v for a, v in want.items())
     assert all(v == 0 for a, v in got.items() if a not in want)           # only page padding besides
     assert {a & ~255 for a in want} == {b["addr"] for b in blocks}        # no page without image bytes
-    # everything the boot ROM loads lies in SRAM below the image's RAM region (stack, .bss)
-    assert 0x20000000 <= min(got) and max(got) < boards.load("pico").ram_base
+    if name == "pico-ram":  # everything the boot ROM loads lies in SRAM below the RAM region (stack, .bss)
+        assert 0x20000000 <= min(got) and max(got) < boards.load("pico-ram").ram_base
 
 
 def test_boot_rom_enters_at_the_stub(pico):
@@ -89,26 +118,28 @@ def drive(tmp_path):
     return d
 
 
-def test_flash_uf2_copies_onto_the_boot_drive(cli, pico, drive):
-    r = cli("flash", pico["elf"], "--board", "pico", "--probe", "uf2", "--drive", drive, check=True)
+@pytest.mark.parametrize("name", ["pico", "pico-ram"])
+def test_flash_uf2_copies_onto_the_boot_drive(cli, images, drive, name):
+    elf = images[name]["elf"]
+    r = cli("flash", elf, "--board", name, "--probe", "uf2", "--drive", drive, check=True)
     copied = drive / "firmware.uf2"
-    assert copied.read_bytes() == uf2.write(Elf(pico["elf"]).segments(), RP2040)
+    assert copied.read_bytes() == uf2.write(Elf(elf).segments(), RP2040)
     assert f"copied to {copied}" in r.stdout
 
 
 def test_flash_uf2_without_a_drive_says_how(cli, pico):
-    r = cli("flash", pico["elf"], "--board", "pico", "--probe", "uf2", check=True)
+    r = cli("flash", pico["elf"], "--board", "pico-ram", "--probe", "uf2", check=True)
     assert r.stdout.startswith("cp ") and "RPI-RP2" in r.stdout and "BOOTSEL" in r.stderr
 
 
 def test_flash_uf2_refusals(cli, pico, drive, tmp_path):
     (drive / "INFO_UF2.TXT").write_text("UF2 Bootloader v3.1\nModel: Arduino Zero\nBoard-ID: SAMD21G18A-Zero-v0\n")
-    r = cli("flash", pico["elf"], "--board", "pico", "--probe", "uf2", "--drive", drive)
+    r = cli("flash", pico["elf"], "--board", "pico-ram", "--probe", "uf2", "--drive", drive)
     assert r.returncode == 2 and "SAMD21G18A" in r.stderr and not (drive / "firmware.uf2").exists()
-    r = cli("flash", pico["elf"], "--board", "pico", "--probe", "uf2", "--drive", tmp_path)
+    r = cli("flash", pico["elf"], "--board", "pico-ram", "--probe", "uf2", "--drive", tmp_path)
     assert r.returncode == 2 and "no INFO_UF2.TXT" in r.stderr and "BOOTSEL" in r.stderr
     for probe, says in (("pyocd", "--probe uf2"), ("openocd", "uf2")):
-        r = cli("flash", pico["elf"], "--board", "pico", "--probe", probe, "--dry-run")
+        r = cli("flash", pico["elf"], "--board", "pico-ram", "--probe", probe, "--dry-run")
         assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr, (probe, r.stderr)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 QEMU_BOARDS = ("microbit", "stm32vldiscovery")
-BUILD_ONLY = ("nucleo-l4r5zi", "nucleo-f746zg", "nano33ble")
+BUILD_ONLY = ("nucleo-l4r5zi", "nucleo-f746zg", "nano33ble", "pico", "pico-ram")
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +170,8 @@ def test_boards_list(cli):
     assert {n for n, b in js.items() if b["qemu"] and not n.startswith("mps")} == {
         "netduinoplus2", "microbit", "stm32vldiscovery"}
     assert js["stm32vldiscovery"]["ram_bytes"] == 8192 and js["stm32vldiscovery"]["uart"]["pins"] == "TX PA9, RX PA10"
-    assert js["pico"]["buildable"] is True and js["pico"]["flash_methods"][0] == "uf2"   # RAM-only UF2
+    assert js["pico"]["buildable"] is True and js["pico"]["flash_methods"][0] == "uf2"   # boot2 + UF2
+    assert js["pico-ram"]["flash_methods"] == ["uf2", "gdb"]                             # RAM: no flash programmer
     assert js["nano33ble"]["flash_base"] == 0x10000 and "openocd" in js["nano33ble"]["flash_methods"]
 
 

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -75,3 +76,20 @@ def mlperf_models():
     """The MLPerf Tiny reference architectures (random weights, seed 0) as int8 .tflite bytes,
     each converted once per session however many suites use it (a conversion takes seconds)."""
     return _MlperfBuilds()
+
+
+@pytest.fixture(scope="session")
+def fashion_student(tmp_path_factory):
+    """The fashion-mnist student as `run --recipe fashion-mnist --quick --target rpi4` trains and
+    converts it (the run checks its own device stage); its model_int8.tflite."""
+    out = tmp_path_factory.mktemp("fm") / "run"
+    edgedistill("run", "--recipe", "fashion-mnist", "--quick", "--target", "rpi4", "--out", out, check=True)
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["target"] == "rpi4" and "firmware" not in m      # no MCU firmware for a Linux target
+    assert "tflm" not in m                                    # nor a TFLM package a Pi never uses
+    d = m["device"]           # the run ends on the device's runtime, under qemu-user, and a bundle
+    assert d["bitexact"] == 1.0 and d["samples"] == 500 and "ai-edge-litert" in d["runtime"], d
+    assert abs(d["accuracy"] - m["student_int8"]["accuracy"]) < 0.01
+    assert {"model.tflite", "labels.txt", "metadata.json", "run_model.py"} <= set(m["bundle"]["files"])
+    assert (out / "bundle" / "run_model.py").is_file()
+    return out / "model_int8.tflite"

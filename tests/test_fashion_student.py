@@ -7,20 +7,7 @@ import pytest
 
 from tests.conftest import edgedistill
 
-
-@pytest.fixture(scope="module")
-def fashion_student(tmp_path_factory):
-    out = tmp_path_factory.mktemp("fm") / "run"
-    edgedistill("run", "--recipe", "fashion-mnist", "--quick", "--target", "rpi4", "--out", out, check=True)
-    m = json.loads((out / "metrics.json").read_text())
-    assert m["target"] == "rpi4" and "firmware" not in m      # no MCU firmware for a Linux target
-    assert "tflm" not in m                                    # nor a TFLM package a Pi never uses
-    d = m["device"]           # the run ends on the device's runtime, under qemu-user, and a bundle
-    assert d["bitexact"] == 1.0 and d["samples"] == 500 and "ai-edge-litert" in d["runtime"], d
-    assert abs(d["accuracy"] - m["student_int8"]["accuracy"]) < 0.01
-    assert {"model.tflite", "labels.txt", "metadata.json", "run_model.py"} <= set(m["bundle"]["files"])
-    assert (out / "bundle" / "run_model.py").is_file()
-    return out / "model_int8.tflite"
+# fashion_student: the session fixture in tests/conftest.py (tests/flash/test_gdb_flash.py flashes it too)
 
 
 @pytest.mark.parametrize("target", ["rpi4", "rpi-armv7", "android-arm64", "cortex-m4"])

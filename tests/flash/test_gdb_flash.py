@@ -1,7 +1,8 @@
-"""`flash --probe gdb` end to end against QEMU's gdbstub: QEMU starts the netduinoplus2 board
-halted (-S) with no -kernel, so its flash is blank until our GDB client writes the image; then
-`monitor` reads USART1 over a TCP socket and must see what the same image prints under the
-project's own emulator path (qemu.run with -kernel), and PASS. Loopback only, every wait bounded."""
+"""`flash --probe gdb` end to end against QEMU's gdbstub, with the fashion-mnist student: QEMU
+starts the netduinoplus2 board halted (-S) with no -kernel, so its flash is blank until our GDB
+client writes the image; then `monitor` reads USART1 over a TCP socket and must see what the same
+image prints under the project's own emulator path (qemu.run with -kernel), and PASS. Loopback
+only, every wait bounded."""
 
 import json
 import re
@@ -49,11 +50,11 @@ def _wait_for(cond, timeout: float, what: str):
 
 
 @pytest.fixture(scope="module")
-def images(tmp_path_factory):
-    """The stm32f405 UART image of a one-layer int8 model, and one for another board."""
+def images(tmp_path_factory, fashion_student):
+    """The stm32f405 UART image of the fashion-mnist student (trained by `run --quick`), and the
+    same model's image for another board."""
     from pipeline.firmware import build_firmware
-    from pipeline.zoo import random_int8
-    tfl = random_int8("student", "cnn", (8, 8, 1), num_classes=3)
+    tfl = fashion_student.read_bytes()
     return {t: build_firmware(tfl, t, tmp_path_factory.mktemp(t))["elf"] for t in ("stm32f405", "cortex-m4")}
 
 

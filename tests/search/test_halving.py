@@ -73,20 +73,30 @@ def test_a_tie_goes_to_the_earlier_cheaper_candidate_and_a_lone_survivor_is_not_
     assert won == 0 and res[0]["val_accuracy"] is None and stub[0.5] == [250, 250]
 
 
+SKILLS = [0.3, 0.9, 0.5, 0.7, 0.1, 0.8, 0.2, 0.6]
+
+
+def _halve_alike_until_250(monkeypatch, base: float):
+    """Eight candidates scored `base` (+ a trace of their skill) until they have seen 250 samples,
+    then skill x samples / 1000 on top; 500 validation samples, chance 10 %. -> (winner, results,
+    lines)."""
+    def accuracy(model, splits):
+        return base + (0.001 * model.name if model.samples < 250 else model.name * model.samples / 1000)
+    monkeypatch.setattr(halving, "val_accuracy", accuracy)
+    lines = []
+    won, res = halving.halve([Candidate("cnn", {"skill": s}) for s in SKILLS], None, _splits(1000, 500),
+                             DistillConfig(epochs=6, batch_size=10), 0, lines.append)
+    return SKILLS[won], res, lines
+
+
 def test_a_rung_whose_accuracies_are_all_within_noise_drops_nobody(stub, monkeypatch):
     """All above chance but within 2 standard errors of each other: nobody is dropped until the
     accuracies part; the rungs stay the plan's 3, the last keeps only the best."""
-    def accuracy(model, splits):     # all alike until 250 samples, then the skill shows
-        return 0.5 + (0.001 * model.name if model.samples < 250 else model.name * model.samples / 1000)
-    monkeypatch.setattr(halving, "val_accuracy", accuracy)
-    skills = [0.3, 0.9, 0.5, 0.7, 0.1, 0.8, 0.2, 0.6]
-    lines = []
-    won, res = halving.halve([Candidate("cnn", {"skill": s}) for s in skills], None, _splits(1000, 500),
-                             DistillConfig(epochs=6, batch_size=10), 0, lines.append)
-    assert skills[won] == 0.9
+    won, res, lines = _halve_alike_until_250(monkeypatch, 0.5)
+    assert won == 0.9
     assert any("none dropped, all train on" in line for line in lines)
     assert not any("trains again" in line for line in lines)
-    assert all(len(stub[s]) >= 2 for s in skills)              # all 8 trained again at rung 1
+    assert all(len(stub[s]) >= 2 for s in SKILLS)              # all 8 trained again at rung 1
     assert stub[0.1] == [125, 125] and stub[0.9] == [125, 125, 250]
     assert [res[i]["stopped_at_rung"] for i in range(8)] == [1, None, 1, 2, 1, 2, 1, 2]
 
@@ -95,14 +105,8 @@ def test_a_first_rung_still_at_chance_trains_again(stub, monkeypatch):
     """kws at a 5 ms budget: after rung 0 most students were at chance (1/12) and the bottom half
     dropped held the eventual winner. Rung 0 repeats until half are measurably above chance (here
     after one repeat, at 250 samples each), then halving goes on as planned."""
-    def accuracy(model, splits):
-        return 1 / 12 + (0.001 * model.name if model.samples < 250 else model.name * model.samples / 1000)
-    monkeypatch.setattr(halving, "val_accuracy", accuracy)
-    skills = [0.3, 0.9, 0.5, 0.7, 0.1, 0.8, 0.2, 0.6]
-    lines = []
-    won, res = halving.halve([Candidate("cnn", {"skill": s}) for s in skills], None, _splits(1000, 500),
-                             DistillConfig(epochs=6, batch_size=10), 0, lines.append)
-    assert skills[won] == 0.9
+    won, res, lines = _halve_alike_until_250(monkeypatch, 1 / 12)
+    assert won == 0.9
     assert sum("rung 0 trains again (repeat 1 of at most 3)" in line for line in lines) == 1
     assert stub[0.1] == [125, 125] and stub[0.6] == [125, 125, 250]
     assert stub[0.9] == [125, 125, 250, 500] and stub[0.8] == [125, 125, 250, 500]

@@ -19,7 +19,8 @@ widened rows).
 |                |                                              | (dw_fast), the full range, and the      |
 |                |                                              | buffers apart or a multiple of in_c     |
 |                | ed_depthwise_conv                            | else: the pixel path                    |
-| FULLY_CONNECTED| ed_fully_connected_wide[_folded[_full]]      | filter16 (layouts.py widened it)        |
+| FULLY_CONNECTED| ed_fully_connected_wide_k8                   | filter16, K4 == 8, fc_k8                |
+|                | ed_fully_connected_wide[_folded[_full]]      | filter16 (layouts.py widened it)        |
 |                | ed_fully_connected_rows[_folded[_full]]      | out_depth >= 4, filter_offset 0         |
 |                | ed_fully_connected                           | else: row by row                        |
 | ADD            | ed_add_flat[_fast[_full]]                    | neither input broadcast                 |
@@ -106,8 +107,29 @@ def zp_folded(f: dict) -> bool:
     return bool(np.all((m > (1 << 30)) & (sh <= -2) & (sh >= -23)))
 
 
+def fc_k8(f: dict) -> bool:
+    """dsp/fully_connected_wide.c's ed_fully_connected_wide_k8 holds: accum_depth 5..8 (K4 == 8),
+    out_depth % 4 == 0, a bias, the activation range all of int8, and one multiplier and shift
+    for every row meeting the one-SMMLAR requantization's conditions (add_fast's, with
+    s = bias + w . (x + input_offset), |s| at most |bias| + 8 * 128 * 255)."""
+    m, sh = f["multiplier"].values, f["shift"].values
+    if not ((f["accum_depth"] + 3) // 4 == 2 and f["out_depth"] % 4 == 0
+            and f["bias"] is not None and _full_range(f)
+            and np.all(m == m[0]) and np.all(sh == sh[0])):
+        return False
+    m, sh = int(m[0]), int(sh[0])
+    if not (m > (1 << 30) and -31 <= sh <= -1):
+        return False
+    e = -sh
+    ra = (1 << (e - 1)) + f["output_offset"] * (1 << e)
+    s2 = 2 * (int(np.max(np.abs(f["bias"].values.astype(np.int64)))) + 8 * 128 * 255)
+    return s2 < INT32_MAX and abs(ra) + 2 + ((s2 * m) >> 32) < INT32_MAX
+
+
 def fully_connected(f: dict) -> str:
     """The dsp/ entry of a fully connected layer (table above)."""
+    if f["filter16"] is not None and fc_k8(f):
+        return "ed_fully_connected_wide_k8"
     if f["filter16"] is not None:
         base = "ed_fully_connected_wide"
     elif f["filter_offset"] == 0 and f["out_depth"] >= 4:

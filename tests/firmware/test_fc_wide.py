@@ -112,3 +112,41 @@ def test_trained_ad_under_six_tenths_of_x_cube_ai():
     r = bench_mcu(tfl, "cortex-m4")
     assert r["instructions"] <= 378_000, r["instructions"]
     assert_bitexact(tfl, "cortex-m4", samples=20, seed=1)
+
+
+@pytest.fixture(scope="module")
+def k8_model() -> bytes:
+    """ed_fully_connected_wide_k8's shapes: 8 -> 128 (the AD model's op 5), 2 x 6 -> 2 x 12 (depth
+    padded to 8, out_depth % 8 == 4, batches 2), and 8 -> 6 (out_depth % 4 != 0: the general
+    wide entry)."""
+    import keras
+    from tests.compiler.convert import to_int8_tflite
+    L = keras.layers
+    init = keras.initializers.RandomNormal(stddev=0.4, seed=7)
+    ins = [keras.Input(s, batch_size=1, name=f"in{i}") for i, s in enumerate([(8,), (2, 6), (8,)])]
+    outs = [L.Dense(128, activation="relu", kernel_initializer=init, bias_initializer=init)(ins[0]),
+            L.Dense(12, kernel_initializer=init, bias_initializer=init)(ins[1]),
+            L.Dense(6, kernel_initializer=init, bias_initializer=init)(ins[2])]
+    tfl = to_int8_tflite(keras.Model(ins, outs), seed=3, ranges=[(-2.0, 3.0)] * len(ins))
+
+    def per_tensor(m, g):                 # the converter's AD model is per-tensor, ours per-channel
+        for op in ops_of(m, g, "FULLY_CONNECTED"):
+            for i in op.inputs[1:]:
+                if i >= 0:
+                    q = g.tensors[i].quantization
+                    q.scale, q.zeroPoint = [max(float(x) for x in q.scale)], [0]
+    return edit(tfl, per_tensor)
+
+
+def test_compiler_picks_k8(k8_model):
+    """auto: K4 == 8 with out_depth % 4 == 0 takes the short-row entry; --optimize size keeps
+    the int8 rows (no filter16)."""
+    wide, size = _fcs(k8_model, "auto"), _fcs(k8_model, "size")
+    assert wide[128][0] == wide[12][0] == "ed_fully_connected_wide_k8"
+    assert wide[12][1]["batches"] == 2 and wide[12][1]["accum_depth"] == 6
+    assert wide[6][0].startswith("ed_fully_connected_wide") and wide[6][0] != "ed_fully_connected_wide_k8"
+    assert all(not func.endswith("_k8") for func, _ in size.values())
+
+
+def test_k8_bitexact_on_m4(k8_model):
+    assert_bitexact(k8_model, "cortex-m4", samples=20, seed=5)

@@ -131,3 +131,72 @@ void ed_fully_connected_wide_folded_full(const ed_fully_connected_params_t *p,
                                          const int8_t *input, int8_t *output) {
     wide_folded_full(p, ed_fc_rq_of(p), input, output);
 }
+
+/* Short rows (K4 == 8: the GEMV of a bottleneck's expanding layer, e.g. 8 -> 128), where the
+ * general loop spends ~32 instructions per output of 8 MACs on per-row setup and a per-row
+ * requantization. Here the input row lives in 4 registers, and every row shares one multiplier
+ * and shift (per-tensor), requantized as dsp/add.c's fast form: v = SMMLAR(2s, m, ra - [s<0])
+ * >> e, ra = 2^(e-1) + zp * 2^e, bit-exact when m in (2^30, 2^31), e = -shift in [1, 31] and
+ * |2s| (s = bias + 8 * 255 * 128 at most) and the SMMLAR sum fit in int32
+ * (requant_dsp.h's ed_mbqm_right with the zero point added; paths.py fc_k8 checks all of it).
+ * ~13 instructions per output: 2 LDRD + 4 SMLAD, 1 bias load, 6 for the requantization. */
+/* One row of the block: its bias (bias advances 1 word), its 8 depth at pw (depth 0-3, pw
+ * advances 2 words) and pw + 32 bytes (depth 4-7, the block's second group), the
+ * requantization above, the byte stored (y advances 1): 13 instructions, all in one asm so
+ * that the 14 registers it needs are not spilled. */
+#define K8_ROW()                                                                                  \
+    do {                                                                                          \
+        int32_t s_, a_, b_;                                                                       \
+        __asm__ volatile("ldr    %[s], [%[bias]], #4\n\t"                                                  \
+                "ldrd   %[a], %[b], [%[pw], #32]\n\t"                                             \
+                "smlad  %[s], %[a], %[x2], %[s]\n\t"                                             \
+                "smlad  %[s], %[b], %[x3], %[s]\n\t"                                             \
+                "ldrd   %[a], %[b], [%[pw]], #8\n\t"                                              \
+                "smlad  %[s], %[a], %[x0], %[s]\n\t"                                             \
+                "smlad  %[s], %[b], %[x1], %[s]\n\t"                                             \
+                "lsl    %[a], %[s], #1\n\t"                                                       \
+                "add    %[b], %[ra], %[s], asr #31\n\t"                                           \
+                "smmlar %[a], %[a], %[m], %[b]\n\t"                                               \
+                "asr    %[a], %[a], %[e]\n\t"                                                     \
+                "ssat   %[a], #8, %[a]\n\t"                                                       \
+                "strb   %[a], [%[y]], #1"                                                         \
+                : [s] "=&r"(s_), [a] "=&r"(a_), [b] "=&r"(b_), [pw] "+r"(pw), [bias] "+r"(bias), \
+                  [y] "+r"(y)                                                                     \
+                : [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3), [m] "r"(m),             \
+                  [ra] "r"(ra), [e] "r"(e)                                                        \
+                : "memory");                                                                      \
+    } while (0)
+
+void ed_fully_connected_wide_k8(const ed_fully_connected_params_t *p, const int8_t *input,
+                                int8_t *output) {
+    const int32_t depth = p->accum_depth, out_depth = p->out_depth;
+    const int32_t m = p->multiplier[0], e = -p->shift[0];
+    const int32_t ra = (int32_t)(((int64_t)1 << (e - 1)) + (int64_t)p->output_offset * ((int64_t)1 << e));
+    const uint32_t off2 = ed_dup16(p->input_offset);
+    uint32_t xw[4];
+    for (int32_t b = 0; b < p->batches; ++b) {
+        const int8_t *x = input + (int64_t)b * depth;
+        if (depth == 8) {                   /* in registers: no call, no round trip */
+            const uint32_t v0 = ed_load4(x), v1 = ed_load4(x + 4);
+            xw[0] = __sxtab16(off2, v0);
+            xw[1] = ed_sxtab16_ror8(off2, v0);
+            xw[2] = __sxtab16(off2, v1);
+            xw[3] = ed_sxtab16_ror8(off2, v1);
+        } else {
+            widen_row(x, depth, off2, xw);
+        }
+        const uint32_t x0 = xw[0], x1 = xw[1], x2 = xw[2], x3 = xw[3];
+        const uint32_t *pw = (const uint32_t *)(const void *)p->filter16;
+        const int32_t *bias = p->bias;
+        int8_t *y = output + (int64_t)b * out_depth;
+        int32_t n = out_depth;
+        for (; n >= 8; n -= 8, pw += 8) {   /* 8 rows; per block of 4, pw += 4 * 2 + 8 words */
+            K8_ROW(); K8_ROW(); K8_ROW(); K8_ROW();
+            pw += 8;
+            K8_ROW(); K8_ROW(); K8_ROW(); K8_ROW();
+        }
+        if (n) {                            /* out_depth % 8 == 4: the last block */
+            K8_ROW(); K8_ROW(); K8_ROW(); K8_ROW();
+        }
+    }
+}

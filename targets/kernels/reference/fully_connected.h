@@ -37,5 +37,9 @@ void ed_fully_connected_wide_folded(const ed_fully_connected_params_t *p, const 
                                     int8_t *output);
 void ed_fully_connected_wide_folded_full(const ed_fully_connected_params_t *p, const int8_t *input,
                                          int8_t *output);
+/* _wide_k8: widened, accum_depth 5..8, out_depth % 4 == 0, a bias, one multiplier and shift for
+ * every row that dsp/add.c's one-SMMLAR requantization holds for, activation range [-128, 127] */
+void ed_fully_connected_wide_k8(const ed_fully_connected_params_t *p, const int8_t *input,
+                                int8_t *output);
 
 #endif

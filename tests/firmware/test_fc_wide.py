@@ -144,7 +144,7 @@ def test_compiler_picks_k8(k8_model):
     wide, size = _fcs(k8_model, "auto"), _fcs(k8_model, "size")
     assert wide[128][0] == wide[12][0] == "ed_fully_connected_wide_k8"
     assert wide[12][1]["batches"] == 2 and wide[12][1]["accum_depth"] == 6
-    assert wide[6][0].startswith("ed_fully_connected_wide") and wide[6][0] != "ed_fully_connected_wide_k8"
+    assert wide[6][0] == "ed_fully_connected_wide_folded_full"     # out_depth 6: not the k8 entry
     assert all(not func.endswith("_k8") for func, _ in size.values())
 
 

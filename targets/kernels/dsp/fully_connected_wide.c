@@ -132,22 +132,21 @@ void ed_fully_connected_wide_folded_full(const ed_fully_connected_params_t *p,
     wide_folded_full(p, ed_fc_rq_of(p), input, output);
 }
 
-/* Short rows (K4 == 8: the GEMV of a bottleneck's expanding layer, e.g. 8 -> 128), where the
- * general loop spends ~32 instructions per output of 8 MACs on per-row setup and a per-row
- * requantization. Here the input row lives in 4 registers, and every row shares one multiplier
- * and shift (per-tensor), requantized as dsp/add.c's fast form: v = SMMLAR(2s, m, ra - [s<0])
- * >> e, ra = 2^(e-1) + zp * 2^e, bit-exact when m in (2^30, 2^31), e = -shift in [1, 31] and
- * |2s| (s = bias + 8 * 255 * 128 at most) and the SMMLAR sum fit in int32
- * (requant_dsp.h's ed_mbqm_right with the zero point added; paths.py fc_k8 checks all of it).
- * ~13 instructions per output: 2 LDRD + 4 SMLAD, 1 bias load, 6 for the requantization. */
-/* One row of the block: its bias (bias advances 1 word), its 8 depth at pw (depth 0-3, pw
- * advances 2 words) and pw + 32 bytes (depth 4-7, the block's second group), the
- * requantization above, the byte stored (y advances 1): 13 instructions, all in one asm so
- * that the 14 registers it needs are not spilled. */
+/* Short rows (K4 == 8: the GEMV of a bottleneck's expanding layer, e.g. the AD model's 8 -> 128),
+ * where wide_rows spent 32 instructions per output of 8 MACs (measured: 4,105 for 128 outputs)
+ * on per-block setup and a per-row requantization. Here the input row lives in 4 registers and
+ * every row shares one multiplier and shift (per-tensor), requantized as dsp/add.c's fast form:
+ *     v = SMMLAR(2s, m, ra - [s<0]) >> e,   ra = 2^(e-1) + zp * 2^e
+ * exact when m in (2^30, 2^31), e = -shift in [1, 31], and 2s (|s| <= |bias| + 8 * 128 * 255)
+ * and the SMMLAR sum fit in int32 (requant_dsp.h's ed_mbqm_right plus zp; paths.py fc_k8 checks
+ * all of it). One row: its bias (bias advances 1 word), its depth 4-7 at pw + 32 bytes (the
+ * block's second group of 4 depth) and depth 0-3 at pw (pw advances 2 words), the
+ * requantization, the byte stored (y advances 1): 13 instructions, 14 registers with the loop
+ * count, so one asm (GCC spilled the C form). volatile: its store is its only effect. */
 #define K8_ROW()                                                                                  \
     do {                                                                                          \
         int32_t s_, a_, b_;                                                                       \
-        __asm__ volatile("ldr    %[s], [%[bias]], #4\n\t"                                                  \
+        __asm__ volatile("ldr    %[s], [%[bias]], #4\n\t"                                         \
                 "ldrd   %[a], %[b], [%[pw], #32]\n\t"                                             \
                 "smlad  %[s], %[a], %[x2], %[s]\n\t"                                             \
                 "smlad  %[s], %[b], %[x3], %[s]\n\t"                                             \
@@ -171,12 +170,13 @@ void ed_fully_connected_wide_k8(const ed_fully_connected_params_t *p, const int8
                                 int8_t *output) {
     const int32_t depth = p->accum_depth, out_depth = p->out_depth;
     const int32_t m = p->multiplier[0], e = -p->shift[0];
-    const int32_t ra = (int32_t)(((int64_t)1 << (e - 1)) + (int64_t)p->output_offset * ((int64_t)1 << e));
+    const int32_t ra = (int32_t)(((int64_t)1 << (e - 1))
+                                 + (int64_t)p->output_offset * ((int64_t)1 << e));
     const uint32_t off2 = ed_dup16(p->input_offset);
     uint32_t xw[4];
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *x = input + (int64_t)b * depth;
-        if (depth == 8) {                   /* in registers: no call, no round trip */
+        if (depth == 8) {                   /* no call to widen_row */
             const uint32_t v0 = ed_load4(x), v1 = ed_load4(x + 4);
             xw[0] = __sxtab16(off2, v0);
             xw[1] = ed_sxtab16_ror8(off2, v0);

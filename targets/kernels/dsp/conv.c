@@ -224,20 +224,22 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t 
  * lr the table pointer (filter16) or d1 (int8 rows; the table pointer is then in the frame at
  * [sp, #12] and in r6 between the K loops). */
 
+/* One filter16 row's 4 k (two words (w0, w2), (w1, w3) loaded from W into WA, WB) into pixel A's
+ * accumulator ACCA and pixel B's ACCB, the pixels' inputs in XA0/XA1 and XB0/XB1: 5 instructions.
+ * MAC16_ASM and MAC24_ASM are it for 2 and 3 rows in their own registers. */
+#define MAC_ROW16_ASM(W, WA, WB, XA0, XA1, XB0, XB1, ACCA, ACCB)                                  \
+    "ldrd   " WA ", " WB ", [" W "], #8\n\t"                                                     \
+    "smlad  " ACCA ", " WA ", " XA0 ", " ACCA "\n\t"                                             \
+    "smlad  " ACCB ", " WA ", " XB0 ", " ACCB "\n\t"                                             \
+    "smlad  " ACCA ", " WB ", " XA1 ", " ACCA "\n\t"                                             \
+    "smlad  " ACCB ", " WB ", " XB1 ", " ACCB "\n\t"
+
 /* 4 k of the block, filter16: rows oc, oc+1 as (w0, w2), (w1, w3) int16 pairs */
 #define MAC16_ASM                                                                                 \
     "ldrd   r7, r8, [r4], #8\n\t"             /* A: (x0, x2), (x1, x3) */                         \
     "ldrd   r9, r10, [r4], #8\n\t"            /* B */                                             \
-    "ldrd   r11, r12, [r5], #8\n\t"           /* row oc */                                        \
-    "smlad  r0, r11, r7, r0\n\t"                                                                  \
-    "smlad  r1, r11, r9, r1\n\t"                                                                  \
-    "smlad  r0, r12, r8, r0\n\t"                                                                  \
-    "smlad  r1, r12, r10, r1\n\t"                                                                 \
-    "ldrd   r11, r12, [r5], #8\n\t"           /* row oc + 1 */                                    \
-    "smlad  r2, r11, r7, r2\n\t"                                                                  \
-    "smlad  r3, r11, r9, r3\n\t"                                                                  \
-    "smlad  r2, r12, r8, r2\n\t"                                                                  \
-    "smlad  r3, r12, r10, r3\n\t"
+    MAC_ROW16_ASM("r5", "r11", "r12", "r7", "r8", "r9", "r10", "r0", "r1")   /* row oc */          \
+    MAC_ROW16_ASM("r5", "r11", "r12", "r7", "r8", "r9", "r10", "r2", "r3")   /* row oc + 1 */
 
 /* 4 k of the block, int8 rows w (r5) and w + d1 (lr): SXTB16 gives (w0, w2), ROR 8 (w1, w3) */
 #define MAC8_ASM                                                                                  \
@@ -386,21 +388,9 @@ static void __attribute__((noinline)) gemm_c(const ed_conv_params_t *p, int32_t 
 #define MAC24_ASM                                                                                 \
     "ldrd   r8, r9, [r6], #8\n\t"             /* A: (x0, x2), (x1, x3) */                         \
     "ldrd   r10, r11, [r6], #8\n\t"           /* B */                                             \
-    "ldrd   r12, lr, [r7], #8\n\t"            /* row oc */                                        \
-    "smlad  r0, r12, r8, r0\n\t"                                                                  \
-    "smlad  r1, r12, r10, r1\n\t"                                                                 \
-    "smlad  r0, lr, r9, r0\n\t"                                                                   \
-    "smlad  r1, lr, r11, r1\n\t"                                                                  \
-    "ldrd   r12, lr, [r7], #8\n\t"            /* row oc + 1 */                                    \
-    "smlad  r2, r12, r8, r2\n\t"                                                                  \
-    "smlad  r3, r12, r10, r3\n\t"                                                                 \
-    "smlad  r2, lr, r9, r2\n\t"                                                                   \
-    "smlad  r3, lr, r11, r3\n\t"                                                                  \
-    "ldrd   r12, lr, [r7], #8\n\t"            /* row oc + 2 */                                    \
-    "smlad  r4, r12, r8, r4\n\t"                                                                  \
-    "smlad  r5, r12, r10, r5\n\t"                                                                 \
-    "smlad  r4, lr, r9, r4\n\t"                                                                   \
-    "smlad  r5, lr, r11, r5\n\t"
+    MAC_ROW16_ASM("r7", "r12", "lr", "r8", "r9", "r10", "r11", "r0", "r1")   /* row oc */          \
+    MAC_ROW16_ASM("r7", "r12", "lr", "r8", "r9", "r10", "r11", "r2", "r3")   /* row oc + 1 */      \
+    MAC_ROW16_ASM("r7", "r12", "lr", "r8", "r9", "r10", "r11", "r4", "r5")   /* row oc + 2 */
 #define MAC24_U2_ASM MAC24_ASM MAC24_ASM
 #define MAC24_O2_ASM MAC24_ASM "5:\n\t" MAC24_ASM       /* odd entries: the triples at 5, */
 #define MAC16_O6_ASM MAC16_ASM "6:\n\t" MAC16_ASM       /* the pairs after them at 6 */

@@ -475,6 +475,35 @@ __asm__(
     ".purgem DW_ROW1\n.purgem DW_ROWS\n.purgem DW_STRIP\n.purgem DW_W\n.purgem DW_ROW_STEPS\n"
     ".text\n");
 
+/* Two pixels' 4 channels widened with the input offset into the 4 channel planes of a widened
+ * band: the pair's c0 words go to [t] (t advances 4 bytes), c1, c2 and c3 to the three addresses
+ * P1, P2, P3 (an asm operand string each: the plane stride in a register for dw_widen_row, as
+ * immediates for the strip band). DW_WIDEN_ODD_ASM: the same for one odd last column, by halves. */
+#define DW_WIDEN_PAIR_ASM(P1, P2, P3)                                                             \
+    "ldr     %[v0], [%[src]]\n\t"                                                               \
+    "ldr     %[v1], [%[src], %[C]]\n\t"                                                         \
+    "add     %[src], %[src], %[C], lsl #1\n\t"                                                  \
+    "pkhbt   %[u], %[v0], %[v1], lsl #16\n\t"  /* c0 c1 c0' c1' */                              \
+    "pkhtb   %[v1], %[v1], %[v0], asr #16\n\t" /* c2 c3 c2' c3' */                              \
+    "sxtab16 %[v0], %[off2], %[u]\n\t"                                                          \
+    "sxtab16 %[u], %[off2], %[u], ror #8\n\t"                                                   \
+    "str     %[u], " P1 "\n\t"                                                                  \
+    "sxtab16 %[u], %[off2], %[v1]\n\t"                                                          \
+    "str     %[u], " P2 "\n\t"                                                                  \
+    "sxtab16 %[u], %[off2], %[v1], ror #8\n\t"                                                  \
+    "str     %[u], " P3 "\n\t"                                                                  \
+    "str     %[v0], [%[t]], #4\n\t"
+#define DW_WIDEN_ODD_ASM(P1, P2, P3)                                                              \
+    "ldr     %[v0], [%[src]]\n\t"                                                               \
+    "sxtab16 %[u], %[off2], %[v0]\n\t"                                                          \
+    "strh    %[u], [%[t]]\n\t"                                                                  \
+    "lsrs    %[u], %[u], #16\n\t"                                                               \
+    "strh    %[u], " P2 "\n\t"                                                                  \
+    "sxtab16 %[u], %[off2], %[v0], ror #8\n\t"                                                  \
+    "strh    %[u], " P1 "\n\t"                                                                  \
+    "lsrs    %[u], %[u], #16\n\t"                                                               \
+    "strh    %[u], " P3 "\n\t"
+
 /* n > 0 columns of one input row, 4 channels from src (pixels C bytes apart), into the 4
  * channels' band rows from t (CP bytes apart): per pixel pair, PKHBT / PKHTB gather the two
  * pixels' channels 0, 1 and 2, 3 bytes, SXTAB16 widens (x[j] + offset, x[j+1] + offset) of one
@@ -484,51 +513,30 @@ static inline void dw_widen_row(const int8_t *src, int32_t C, uint32_t off2, uin
                                 int32_t CP, int32_t n) {
     uint32_t v0, v1, u, odd = 0;
     const int32_t CP3 = 3 * CP;
-#define DW_WIDEN_PAIR(POST)                                                                       \
-    "ldr     %[v0], [%[src]]\n\t"                                                               \
-    "ldr     %[v1], [%[src], %[C]]\n\t"                                                         \
-    "add     %[src], %[src], %[C], lsl #1\n\t"                                                  \
-    "pkhbt   %[u], %[v0], %[v1], lsl #16\n\t"  /* c0 c1 c0' c1' */                              \
-    "pkhtb   %[v1], %[v1], %[v0], asr #16\n\t" /* c2 c3 c2' c3' */                              \
-    "sxtab16 %[v0], %[off2], %[u]\n\t"                                                          \
-    "sxtab16 %[u], %[off2], %[u], ror #8\n\t"                                                   \
-    "str     %[u], [%[t], %[CP]]\n\t"                                                           \
-    "sxtab16 %[u], %[off2], %[v1]\n\t"                                                          \
-    "str     %[u], [%[t], %[CP], lsl #1]\n\t"                                                   \
-    "sxtab16 %[u], %[off2], %[v1], ror #8\n\t"                                                  \
-    "str     %[u], [%[t], %[CP3]]\n\t"                                                          \
-    "str     %[v0], [%[t]], #4\n\t"
+#define DW_PAIR_ROW DW_WIDEN_PAIR_ASM("[%[t], %[CP]]", "[%[t], %[CP], lsl #1]", "[%[t], %[CP3]]")
     __asm__ volatile(   /* volatile: its only effect is the stores */
         "lsrs    %[n], %[n], #1\n\t"      /* pixel pairs; C: an odd last column */
         "it      cs\n\t"
         "movcs   %[odd], #1\n\t"
         "lsrs    %[n], %[n], #1\n\t"      /* pairs of pairs; C: one pair more */
         "bcc     2f\n\t"
-        DW_WIDEN_PAIR()
+        DW_PAIR_ROW
         "2:\n\t"
         "cbz     %[n], 3f\n\t"
         "1:\n\t"
-        DW_WIDEN_PAIR() DW_WIDEN_PAIR()
+        DW_PAIR_ROW DW_PAIR_ROW
         "subs    %[n], %[n], #1\n\t"
         "bne     1b\n\t"
         "3:\n\t"
         "cmp     %[odd], #0\n\t"
         "beq     4f\n\t"
-        "ldr     %[v0], [%[src]]\n\t"
-        "sxtab16 %[u], %[off2], %[v0]\n\t"
-        "strh    %[u], [%[t]]\n\t"
-        "lsrs    %[u], %[u], #16\n\t"
-        "strh    %[u], [%[t], %[CP], lsl #1]\n\t"
-        "sxtab16 %[u], %[off2], %[v0], ror #8\n\t"
-        "strh    %[u], [%[t], %[CP]]\n\t"
-        "lsrs    %[u], %[u], #16\n\t"
-        "strh    %[u], [%[t], %[CP3]]\n\t"
+        DW_WIDEN_ODD_ASM("[%[t], %[CP]]", "[%[t], %[CP], lsl #1]", "[%[t], %[CP3]]")
         "4:"
         : [src] "+r"(src), [t] "+r"(t), [n] "+l"(n), [v0] "=&r"(v0), [v1] "=&r"(v1),
           [u] "=&r"(u), [odd] "+r"(odd)
         : [C] "r"(C), [off2] "r"(off2), [CP] "r"(CP), [CP3] "r"(CP3)
         : "memory", "cc");
-#undef DW_WIDEN_PAIR
+#undef DW_PAIR_ROW
 }
 
 /* (lo's low half, hi's low half) and (lo's high half, hi's high half) */
@@ -761,43 +769,22 @@ void ed_dw_strip_s2(const dw_strip_t *a);
 static inline void strip_widen(const int8_t *src, int32_t C, uint32_t off2, uint8_t *t,
                                int32_t n, int32_t rows, int32_t src_adj) {
     uint32_t v0, v1, u, k;
-#define STRIP_WIDEN_PAIR                                                                         \
-    "ldr     %[v0], [%[src]]\n\t"                                                               \
-    "ldr     %[v1], [%[src], %[C]]\n\t"                                                         \
-    "add     %[src], %[src], %[C], lsl #1\n\t"                                                  \
-    "pkhbt   %[u], %[v0], %[v1], lsl #16\n\t"  /* c0 c1 c0' c1' */                              \
-    "pkhtb   %[v1], %[v1], %[v0], asr #16\n\t" /* c2 c3 c2' c3' */                              \
-    "sxtab16 %[v0], %[off2], %[u]\n\t"                                                          \
-    "sxtab16 %[u], %[off2], %[u], ror #8\n\t"                                                   \
-    "str     %[u], [%[t], #512]\n\t"                                                            \
-    "sxtab16 %[u], %[off2], %[v1]\n\t"                                                          \
-    "str     %[u], [%[t], #1024]\n\t"                                                           \
-    "sxtab16 %[u], %[off2], %[v1], ror #8\n\t"                                                  \
-    "str     %[u], [%[t], #1536]\n\t"                                                           \
-    "str     %[v0], [%[t]], #4\n\t"
+#define DW_PAIR_STRIP DW_WIDEN_PAIR_ASM("[%[t], #512]", "[%[t], #1024]", "[%[t], #1536]")
     __asm__ volatile(   /* volatile: its only effect is the stores */
         "5:\n\t"
         "lsrs    %[k], %[n], #2\n\t"      /* pairs of pairs; C: one pair more */
         "bcc     2f\n\t"
-        STRIP_WIDEN_PAIR
+        DW_PAIR_STRIP
         "2:\n\t"
         "cbz     %[k], 3f\n\t"
         "1:\n\t"
-        STRIP_WIDEN_PAIR STRIP_WIDEN_PAIR
+        DW_PAIR_STRIP DW_PAIR_STRIP
         "subs    %[k], %[k], #1\n\t"
         "bne     1b\n\t"
         "3:\n\t"
         "tst     %[n], #1\n\t"
         "beq     4f\n\t"
-        "ldr     %[v0], [%[src]]\n\t"         /* the odd last column */
-        "sxtab16 %[u], %[off2], %[v0]\n\t"
-        "strh    %[u], [%[t]]\n\t"
-        "lsrs    %[u], %[u], #16\n\t"
-        "strh    %[u], [%[t], #1024]\n\t"
-        "sxtab16 %[u], %[off2], %[v0], ror #8\n\t"
-        "strh    %[u], [%[t], #512]\n\t"
-        "lsrs    %[u], %[u], #16\n\t"
-        "strh    %[u], [%[t], #1536]\n\t"
+        DW_WIDEN_ODD_ASM("[%[t], #512]", "[%[t], #1024]", "[%[t], #1536]")   /* the odd last column */
         "4:\n\t"
         "add     %[src], %[src], %[src_adj]\n\t"
         "bic     %[k], %[n], #1\n\t"
@@ -809,7 +796,7 @@ static inline void strip_widen(const int8_t *src, int32_t C, uint32_t off2, uint
           [v1] "=&r"(v1), [u] "=&r"(u)
         : [C] "r"(C), [off2] "r"(off2), [n] "r"(n), [src_adj] "r"(src_adj)
         : "memory", "cc");
-#undef STRIP_WIDEN_PAIR
+#undef DW_PAIR_STRIP
 }
 
 /* Strip path, out_w == N n (N = 3, 5 or 6 outputs per step, n steps a row: 1, or 2 when N = 6

@@ -107,45 +107,12 @@ static inline __attribute__((always_inline)) void fc_rows(const ed_fully_connect
             const int32_t *m = rq.mult + o;
             const int8_t *sh = rq.shift + o;
             int8_t *y = out + o;
-            if (right && full)
-                ed_fc_store4(&rq, s0, s1, s2, s3, m, sh, y, 1, 1);
-            else if (right)
-                ed_fc_store4(&rq, s0, s1, s2, s3, m, sh, y, 1, 0);
-            else
-                ed_fc_store4(&rq, s0, s1, s2, s3, m, sh, y, 0, 0);
+            ed_fc_store4_as(&rq, s0, s1, s2, s3, m, sh, y, right, full);
         }
     }
 }
 
-static void __attribute__((noinline)) rows_general(const ed_fully_connected_params_t *p,
-        ed_fc_rq_t rq, const int8_t *input, int8_t *output) {
-    fc_rows(p, rq, input, output, 0, 0);
-}
-
-static void __attribute__((noinline)) rows_folded(const ed_fully_connected_params_t *p,
-        ed_fc_rq_t rq, const int8_t *input, int8_t *output) {
-    fc_rows(p, rq, input, output, 1, 0);
-}
-
-static void __attribute__((noinline)) rows_folded_full(const ed_fully_connected_params_t *p,
-        ed_fc_rq_t rq, const int8_t *input, int8_t *output) {
-    fc_rows(p, rq, input, output, 1, 1);
-}
-
-void ed_fully_connected_rows(const ed_fully_connected_params_t *p, const int8_t *input,
-                             int8_t *output) {
-    rows_general(p, ed_fc_rq_of(p), input, output);
-}
-
-void ed_fully_connected_rows_folded(const ed_fully_connected_params_t *p, const int8_t *input,
-                                    int8_t *output) {
-    rows_folded(p, ed_fc_rq_of(p), input, output);
-}
-
-void ed_fully_connected_rows_folded_full(const ed_fully_connected_params_t *p,
-                                         const int8_t *input, int8_t *output) {
-    rows_folded_full(p, ed_fc_rq_of(p), input, output);
-}
+ED_FC_ENTRIES(rows, fc_rows)
 
 void ed_fully_connected(const ed_fully_connected_params_t *p, const int8_t *input, int8_t *output) {
     const ed_fc_rq_t r = ed_fc_rq_of(p);

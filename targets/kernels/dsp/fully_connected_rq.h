@@ -64,6 +64,51 @@ static inline __attribute__((always_inline)) void ed_fc_store4(const ed_fc_rq_t 
     y[3] = r3;
 }
 
+/* ed_fc_store4 with `right` and `full` passed on as literals, whatever the caller's are: the
+ * rows loops take them as arguments and are inlined into one copy per requantization form. */
+static inline __attribute__((always_inline)) void ed_fc_store4_as(const ed_fc_rq_t *r, int32_t s0,
+                                                                  int32_t s1, int32_t s2, int32_t s3,
+                                                                  const int32_t *m, const int8_t *sh,
+                                                                  int8_t *y, int right, int full) {
+    if (right && full)
+        ed_fc_store4(r, s0, s1, s2, s3, m, sh, y, 1, 1);
+    else if (right)
+        ed_fc_store4(r, s0, s1, s2, s3, m, sh, y, 1, 0);
+    else
+        ed_fc_store4(r, s0, s1, s2, s3, m, sh, y, 0, 0);
+}
+
+/* The three entries model.c calls for a rows loop ROWS(p, rq, input, output, right, full), one
+ * per requantization form (pipeline/compiler/paths.py picks one): ed_fully_connected_NAME
+ * (general), _NAME_folded (input offset folded into the bias, the right form) and
+ * _NAME_folded_full (that, and the output range the whole of int8). Each calls a noinline copy
+ * of the loop specialised for its form, with the requantization fields gathered once. */
+#define ED_FC_ENTRIES(NAME, ROWS)                                                                 \
+    static void __attribute__((noinline)) NAME##_general(const ed_fully_connected_params_t *p,    \
+            ed_fc_rq_t rq, const int8_t *input, int8_t *output) {                                 \
+        ROWS(p, rq, input, output, 0, 0);                                                         \
+    }                                                                                             \
+    static void __attribute__((noinline)) NAME##_folded(const ed_fully_connected_params_t *p,     \
+            ed_fc_rq_t rq, const int8_t *input, int8_t *output) {                                 \
+        ROWS(p, rq, input, output, 1, 0);                                                         \
+    }                                                                                             \
+    static void __attribute__((noinline)) NAME##_folded_full(const ed_fully_connected_params_t *p,\
+            ed_fc_rq_t rq, const int8_t *input, int8_t *output) {                                 \
+        ROWS(p, rq, input, output, 1, 1);                                                         \
+    }                                                                                             \
+    void ed_fully_connected_##NAME(const ed_fully_connected_params_t *p, const int8_t *input,      \
+                                   int8_t *output) {                                              \
+        NAME##_general(p, ed_fc_rq_of(p), input, output);                                         \
+    }                                                                                             \
+    void ed_fully_connected_##NAME##_folded(const ed_fully_connected_params_t *p,                 \
+                                            const int8_t *input, int8_t *output) {                \
+        NAME##_folded(p, ed_fc_rq_of(p), input, output);                                          \
+    }                                                                                             \
+    void ed_fully_connected_##NAME##_folded_full(const ed_fully_connected_params_t *p,            \
+                                                 const int8_t *input, int8_t *output) {           \
+        NAME##_folded_full(p, ed_fc_rq_of(p), input, output);                                     \
+    }
+
 /* the n entries (n % 4 == 0) of x, widened with the offset, into words */
 static inline void ed_fc_widen(const int8_t *x, int32_t n, uint32_t off2, uint32_t *dst) {
     for (int32_t i = 0; i < n; i += 4, dst += 2) {

@@ -92,45 +92,12 @@ static inline __attribute__((always_inline)) void wide_rows(const ed_fully_conne
                 if (n > 2) y[2] = ed_fc_requant(&rq, s2, m[2], sh[2], 0, 0);
                 break;
             }
-            if (right && full)
-                ed_fc_store4(&rq, s0, s1, s2, s3, m, sh, y, 1, 1);
-            else if (right)
-                ed_fc_store4(&rq, s0, s1, s2, s3, m, sh, y, 1, 0);
-            else
-                ed_fc_store4(&rq, s0, s1, s2, s3, m, sh, y, 0, 0);
+            ed_fc_store4_as(&rq, s0, s1, s2, s3, m, sh, y, right, full);
         }
     }
 }
 
-static void __attribute__((noinline)) wide_general(const ed_fully_connected_params_t *p,
-        ed_fc_rq_t rq, const int8_t *input, int8_t *output) {
-    wide_rows(p, rq, input, output, 0, 0);
-}
-
-static void __attribute__((noinline)) wide_folded(const ed_fully_connected_params_t *p,
-        ed_fc_rq_t rq, const int8_t *input, int8_t *output) {
-    wide_rows(p, rq, input, output, 1, 0);
-}
-
-static void __attribute__((noinline)) wide_folded_full(const ed_fully_connected_params_t *p,
-        ed_fc_rq_t rq, const int8_t *input, int8_t *output) {
-    wide_rows(p, rq, input, output, 1, 1);
-}
-
-void ed_fully_connected_wide(const ed_fully_connected_params_t *p, const int8_t *input,
-                             int8_t *output) {
-    wide_general(p, ed_fc_rq_of(p), input, output);
-}
-
-void ed_fully_connected_wide_folded(const ed_fully_connected_params_t *p, const int8_t *input,
-                                    int8_t *output) {
-    wide_folded(p, ed_fc_rq_of(p), input, output);
-}
-
-void ed_fully_connected_wide_folded_full(const ed_fully_connected_params_t *p,
-                                         const int8_t *input, int8_t *output) {
-    wide_folded_full(p, ed_fc_rq_of(p), input, output);
-}
+ED_FC_ENTRIES(wide, wide_rows)
 
 /* Short rows (K4 == 8: the GEMV of a bottleneck's expanding layer, e.g. the AD model's 8 -> 128),
  * where wide_rows spent 32 instructions per output of 8 MACs (measured: 4,105 for 128 outputs)

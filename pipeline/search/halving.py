@@ -22,9 +22,9 @@ holds); if more than one is left after the last, the best on validation wins.
 Before it is scored, a model's BatchNormalization statistics are recalibrated on the samples it
 just trained on (`recalibrate`): after an early rung's few optimizer steps the moving statistics
 are still near their initial values and a ds-cnn scored in inference mode predicts one class
-(measured at rung 0, 11-22 steps: at least 17 of 23 fashion-mnist candidates at exactly 10.00 %, six of 8
-kws candidates at or below chance; recalibrated, fashion ds-cnn alpha=0.5 10.0 -> 34.3 %, kws
-8.3 -> 19.2 %). Where a first rung still tells nothing (fewer than half of the candidates are
+(measured at rung 0, 11-22 steps: at least 17 of 23 fashion-mnist candidates at exactly
+10.00 %, six of 8 kws candidates at or below chance; recalibrated, fashion ds-cnn alpha=0.5
+10.0 -> 34.3 %, kws 8.3 -> 19.2 %). Where a first rung still tells nothing (fewer than half of the candidates are
 measurably above chance: 2 standard errors over the most frequent class's share of the
 validation split), rung 0 repeats with the same samples per candidate, at most len(plan) times,
 so the halving costs at most twice its plan.
@@ -42,8 +42,9 @@ def recalibrate(model, x, n: int = 1024) -> None:
     """Set every BatchNormalization layer's moving mean and variance to those of the first n of x,
     as once-for-all and BigNAS do before scoring a subnet (Cai et al. arXiv 1908.09791). After an
     early rung's 10-20 optimizer steps, momentum 0.99 has moved the moving statistics 10-18 % of
-    the way from their initial 0 and 1, so a model scored in inference mode predicts one class whatever
-    it learned (measured: at least 17 of 23 fashion-mnist candidates at exactly 10.00 % after rung 0).
+    the way from their initial 0 and 1, so a model scored in inference mode predicts one class
+    whatever it learned (measured: at least 17 of 23 fashion-mnist candidates at exactly 10.00 %
+    after rung 0).
     No weight changes; training goes on from the recalibrated statistics."""
     import keras
     bns, todo = [], list(getattr(model, "layers", []))

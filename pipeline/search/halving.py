@@ -24,10 +24,10 @@ just trained on (`recalibrate`): after an early rung's few optimizer steps the m
 are still near their initial values and a ds-cnn scored in inference mode predicts one class
 (measured at rung 0, 11-22 steps: at least 17 of 23 fashion-mnist candidates at exactly
 10.00 %, six of 8 kws candidates at or below chance; recalibrated, fashion ds-cnn alpha=0.5
-10.0 -> 34.3 %, kws 8.3 -> 19.2 %). Where a first rung still tells nothing (fewer than half of the candidates are
-measurably above chance: 2 standard errors over the most frequent class's share of the
-validation split), rung 0 repeats with the same samples per candidate, at most len(plan) times,
-so the halving costs at most twice its plan.
+10.0 -> 34.3 %, kws 8.3 -> 19.2 %). Where a first rung still tells nothing (fewer than half of
+the candidates are measurably above chance: 2 standard errors over the most frequent class's
+share of the validation split), rung 0 repeats with the same samples per candidate, at most
+len(plan) times, so the halving costs at most twice its plan.
 """
 
 import math

@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.files import write_atomic
 
 
 @functools.cache
@@ -125,9 +126,4 @@ class RunDir:
 
     def write_text(self, name: str, text: str) -> Path:
         """Atomic write of a small text file into the run dir."""
-        final = self.root / name
-        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.")
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, final)
-        return final
+        return write_atomic(self.root / name, text)

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 from pipeline.errors import UserError
+from pipeline.files import write_atomic
 from pipeline.firmware import boards
 from pipeline.firmware.elf import Elf
 
@@ -146,7 +147,7 @@ def _flash_uf2(elf_path: Path, board: boards.Board, drive: Path | None, dry_run:
         raise UserError(f"the UF2 for {board.name} carries family IDs {families}, not {p['uf2_family']:#010x}",
                         "report this as a bug: the writer must tag every block")
     out = Path(elf_path).with_suffix(".uf2")
-    out.write_bytes(data)
+    write_atomic(out, data)
     label = p.get("uf2_drive", "")
     result = {"board": board.name, "probe": "uf2", "file": str(out), "blocks": len(data) // uf2.BLOCK, "note": "",
               "copied": None, "command": f"cp {shlex.quote(str(out.resolve()))} <the {label} drive>/"}

@@ -12,6 +12,7 @@ import shlex
 from pathlib import Path
 
 from pipeline.errors import UserError
+from pipeline.files import write_atomic
 from pipeline.firmware.elf import Elf
 from pipeline.flash import images
 
@@ -25,7 +26,7 @@ def bossac(elf_path: Path, board, port: str | None) -> dict:
     if "bossac_args" not in p:
         raise UserError(f"{board.name} has no bossac boot loader", _other_methods(board))
     binary = Path(elf_path).with_suffix(".bin")
-    binary.write_bytes(images.flat(Elf(elf_path).segments(), board.flash_base))
+    write_atomic(binary, images.flat(Elf(elf_path).segments(), board.flash_base))
     argv = ["bossac", f"--port={port or DEFAULT_PORT}", *p["bossac_args"], str(binary.resolve())]
     note = p.get("bossac_note", "")
     if port is None:
@@ -39,7 +40,7 @@ def nrfjprog(elf_path: Path, board) -> dict:
         raise UserError(f"nrfjprog programs Nordic nRF parts; {board.name} is a {board.part or 'different part'}",
                         _other_methods(board))
     hexfile = Path(elf_path).with_suffix(".hex")
-    hexfile.write_text(images.intel_hex(Elf(elf_path).segments()))
+    write_atomic(hexfile, images.intel_hex(Elf(elf_path).segments()))
     argv = ["nrfjprog", "-f", p["nrfjprog_family"], "--program", str(hexfile.resolve()), "--sectorerase",
             "--verify", "--reset"]
     note = "needs a SEGGER J-Link on the board's SWD pins; --sectorerase keeps flash the image does not cover"

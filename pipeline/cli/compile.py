@@ -21,7 +21,6 @@ def command(model, target, board, out_dir, optimize):
     import shutil
     from pathlib import Path
 
-    from pipeline import targets
     from pipeline.runtimes.host import build_host
     from pipeline.compiler.sources import compile_model
     from pipeline.targets import kernel_dir

@@ -50,7 +50,7 @@ def parse_intel_hex(text: str) -> dict[int, int]:
         body = bytes.fromhex(line[1:])
         if not line.startswith(":") or sum(body) & 0xFF or body[0] != len(body) - 5:
             raise ValueError(f"bad Intel HEX record {line}")
-        n, addr, kind, data = body[0], int.from_bytes(body[1:3], "big"), body[3], body[4:-1]
+        addr, kind, data = int.from_bytes(body[1:3], "big"), body[3], body[4:-1]
         if kind == 0x04:
             upper = int.from_bytes(data, "big")
         elif kind == 0x00:

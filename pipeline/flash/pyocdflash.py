@@ -43,10 +43,9 @@ def pack_targets() -> set[str]:
 
 
 def check_target(board) -> str:
-    """The board's pyOCD target name, if pyOCD can program that part here."""
-    name = board.probe.get("pyocd_target")
-    if not name:
-        raise UserError(f"pyOCD has no target for {board.name}", "use --probe openocd")
+    """The board's pyOCD target name, if pyOCD can program that part here (flash.command has
+    already refused a board with no pyocd_target)."""
+    name = board.probe["pyocd_target"]
     if name not in builtin_targets() and name not in pack_targets():
         raise UserError(f"pyOCD has no built-in {name} target for {board.name} and no CMSIS pack provides it",
                         f"run `pyocd pack install {name}` once (needs internet), or use --probe openocd")

@@ -76,15 +76,20 @@ def bar(done: int, total: int, width: int = 20) -> str:
     return f"[{'#' * round(frac * width)}{'-' * (width - round(frac * width))}] {frac:4.0%}"
 
 
+def _two_se(p: float, n: int) -> float:
+    """2 standard errors of a binomial accuracy p over n samples (p(1-p) floored at 1/n)."""
+    return 2 * math.sqrt(max(p * (1 - p), 1 / n) / n)
+
+
 def measurably_worse(acc: float, best: float, n_val: int) -> bool:
     """acc is more than 2 standard errors of the best's binomial estimate below it, on n_val samples."""
-    return best - acc > 2 * math.sqrt(max(best * (1 - best), 1 / n_val) / n_val)
+    return best - acc > _two_se(best, n_val)
 
 
 def measured(acc: float, y_val) -> bool:
     """acc is more than 2 standard errors above chance: always guessing the most frequent class."""
     chance = np.bincount(np.asarray(y_val, np.int64)).max() / len(y_val)
-    return acc - chance > 2 * math.sqrt(max(chance * (1 - chance), 1 / len(y_val)) / len(y_val))
+    return acc - chance > _two_se(chance, len(y_val))
 
 
 def _plan(n: int, per_rung: float, batch_size: int) -> list[int]:
